@@ -19,7 +19,7 @@ DOC_TITLE = "Déclaration de principes sur les services sociaux (OTSTCFQ)"
 SOURCE = Source(
     name="Ordre des travailleurs sociaux et des thérapeutes conjugaux et familiaux du Québec — "
     "déclaration de principes sur les services sociaux (texte extrait du PDF)",
-    url="https://www.otstcfq.org/",
+    url="",  # the PDF's address was not recorded with the extraction in shared/seeds
     date="publication date not stated in the extraction (cites sources up to 2022)",
     licence="© OTSTCFQ; quoted with attribution for orientation; licence not stated",
     file=SOURCE_FILE,

@@ -1,0 +1,143 @@
+"""Command line: a thin face over the core (``guide --help``).
+
+Errors a person can cause (bad query, unknown place, ...) exit with status 2 and a clear
+message (with ``--json``: ``{"error": {"code", "message"}}``); never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import NoReturn, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from guide.settings import get_settings
+
+app = typer.Typer(help="Guide: orientation to first-line social services in Québec.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+corpus_app = typer.Typer(help="Build corpus records from the source files.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+err = Console(stderr=True)
+out = Console()
+
+
+def emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def fail(code: str, message: str, as_json: bool) -> NoReturn:
+    if as_json:
+        emit_json({"error": {"code": code, "message": message}})
+    else:
+        err.print(f"[bold red]{message}[/]")
+    raise typer.Exit(2)
+
+
+def open_index(quiet: bool = False):
+    """Open (and on first use build) the index, with a progress bar on stderr."""
+    from guide.index import Index
+
+    settings = get_settings()
+    with Progress(TextColumn("[bold]Indexation / Indexing"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task("index", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return Index.open(settings, progress=progress)
+
+
+@corpus_app.command("build")
+def corpus_build() -> None:
+    """Rebuild corpus/records/*.jsonl from corpus/sources (rerun after a newer export)."""
+    from guide.ingest.build import build_all
+
+    counts = build_all(get_settings().corpus_dir)
+    for name, n in counts.items():
+        out.print(f"{name}: {n} records")
+
+
+@app.command("index")
+def index_cmd(json_out: bool = typer.Option(False, "--json", help="Print the refresh report as JSON.")) -> None:
+    """Build or refresh the index (idempotent: unchanged input does nothing)."""
+    from guide.index import _store, refresh_store
+    from guide.records import load_records
+
+    settings = get_settings()
+    records = load_records(settings.corpus_dir)
+    store = _store(settings)
+    with Progress(TextColumn("[bold]Indexation / Indexing"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task("index", total=None)
+        report = refresh_store(settings, store, records, lambda d, t: bar.update(task, completed=d, total=t))
+    if json_out:
+        emit_json(report.as_dict())
+    elif report.skipped:
+        out.print(f"Index à jour / up to date ({report.unchanged} records, backend {report.backend}).")
+    else:
+        out.print(f"Index: {report.added} added, {report.updated} updated, {report.removed} removed, "
+                  f"{report.unchanged} unchanged ({report.seconds:.1f} s, backend {report.backend}).")
+
+
+@app.command("search")
+def search_cmd(
+    query: str = typer.Argument(..., help="What to look for, in French or English."),
+    kind: str = typer.Option("all", "--kind", help="declaration | right | helpline | service | all"),
+    limit: int = typer.Option(5, "--limit", min=1, max=50, help="How many passages."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON array."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid | vector | bm25", hidden=True),
+) -> None:
+    """Ranked passages of the declaration, the users' rights and the help lines."""
+    from guide.search import KIND_CHOICES, QueryError, clean_query, search
+
+    if kind not in KIND_CHOICES:
+        fail("invalid_kind", f"--kind doit être / must be one of: {', '.join(KIND_CHOICES)}", json_out)
+    if mode not in ("hybrid", "vector", "bm25"):
+        fail("invalid_mode", "--mode: hybrid | vector | bm25", json_out)
+    try:
+        q = clean_query(query, get_settings().query_max_chars)
+    except QueryError as exc:
+        fail(exc.code, exc.message, json_out)
+    if q.notice:
+        err.print(f"[yellow]{q.notice}[/]")
+    hits = search(open_index(quiet=json_out), q.text, kind=kind, limit=limit, mode=mode)  # type: ignore[arg-type]
+    if json_out:
+        emit_json([h.model_dump(exclude={"metadata"}) for h in hits])
+        return
+    if not hits:
+        out.print("Aucun passage trouvé. / No passage found.")
+    for n, h in enumerate(hits, 1):
+        out.print(f"[bold]{n}. {h.title}[/]  [dim]({h.kind}, {h.id}, score {h.score:.4f})[/]")
+        out.print(f"   [italic]{h.reference}[/]")
+        snippet = h.text if len(h.text) < 400 else h.text[:400].rsplit(" ", 1)[0] + " …"
+        out.print(f"   {snippet}\n")
+
+
+def _mount_optional() -> None:
+    """Mount the faces whose modules exist (directory, services)."""
+    try:
+        from guide.cli_services import directory_app, services_app
+    except ImportError:
+        return
+    app.add_typer(services_app, name="services")
+    app.add_typer(directory_app, name="directory")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("Interrompu. / Interrupted.")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
