@@ -162,7 +162,30 @@ def _merge_quotes(paras: list[str]) -> list[str]:
     return out
 
 
+GLOSS_FILE = "prose/declaration_glosses.yaml"
+
+
+def _glosses(corpus_dir: Path) -> dict[str, str]:
+    """English glosses written by Guide (indexing aids for English questions, not the Ordre's words)."""
+    import yaml
+
+    path = corpus_dir / GLOSS_FILE
+    if not path.exists():
+        return {}
+    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("glosses", {})
+
+
 def build(corpus_dir: Path) -> list[Record]:
+    records = _build(corpus_dir)
+    glosses = _glosses(corpus_dir)
+    for r in records:
+        if r.id in glosses:
+            r.metadata["gloss_en"] = glosses[r.id]
+            r.metadata["gloss_source"] = f"Guide's English gloss ({GLOSS_FILE}), not the Ordre's text"
+    return records
+
+
+def _build(corpus_dir: Path) -> list[Record]:
     raw = (corpus_dir / SOURCE_FILE).read_text(encoding="utf-8")
     records: list[Record] = []
     for sec, body in _split_sections(_clean_lines(raw)):

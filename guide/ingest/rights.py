@@ -18,22 +18,32 @@ from guide.records import Record, Source
 SOURCE_FILE = "sources/rights/rights.csv"
 PROSE_FILE = "prose/rights_cards.yaml"
 IMPORT_DATE = "2026-11-25"
-LSSSS = "LSSSS (1991, RLRQ c. S-4.2)"
-LGSSSS = "Loi visant à rendre le système de santé et de services sociaux plus efficace (LGSSSS, RLRQ c. G-1.021, 2023, c. 34)"
 
 # A right's number counts as verified only when the status says so plainly.
 _VERIFIED = re.compile(r"^\s*(partly\s+)?VERIFIED", re.I)
 
 
 def _status_label(status: str) -> str:
+    """Map the table's status text to verified / partly verified / secondary source / unverified.
+
+    Conservative: anything not plainly verified is never presented as verified.
+    """
     s = status.strip()
-    if _VERIFIED.match(s):
-        return "verified" if not s.lower().startswith("partly") else "partly verified"
+    upper_verified = re.search(r"\bVERIFIED\b", s) is not None  # the word, not UNVERIFIED
+    doubt = re.search(r"UNVERIFIED|UNCERTAIN|secondary|unknown", s, re.I) is not None
+    if _VERIFIED.match(s) and not s.lower().startswith("partly") and not doubt:
+        return "verified"
+    if upper_verified:
+        return "partly verified"
     if s.lower().startswith("secondary"):
         return "secondary source"
-    if "UNCERTAIN" in s.upper() or not s:
-        return "unverified"
     return "unverified"
+
+
+def _art(article: str) -> str:
+    """'4' -> 'art. 4'; free text ('unknown', 'moved out of ...') is kept as it is."""
+    a = article.strip()
+    return f"art. {a}" if a[:1].isdigit() else a
 
 
 def load_prose(corpus_dir: Path) -> dict:
@@ -56,8 +66,8 @@ def build(corpus_dir: Path) -> list[Record]:
         lssss_label = _status_label(row["lssss_status"])
         lgssss_label = _status_label(row["lgssss_status"])
         ref_fr = (
-            f"{LSSSS}, art. {row['lssss_article']} ({lssss_label}); "
-            f"loi en vigueur G-1.021 : {row['lgssss_article']} ({lgssss_label})"
+            f"LSSSS (RLRQ c. S-4.2) {_art(row['lssss_article'])} [{lssss_label}]; "
+            f"G-1.021 (2023, c. 34) {_art(row['lgssss_article'])} [{lgssss_label}]"
         )
         text = "\n".join([
             f"{card['title_fr']}. {card['plain_fr'].strip()}",
@@ -94,7 +104,8 @@ def build(corpus_dir: Path) -> list[Record]:
                 "official_source_url": row["official_source_url"],
                 "secondary_sources": row["secondary_sources"],
                 "notes": row["notes"],
-                "gloss_en": card.get("keywords", ""),
+                "gloss_en": " ".join([card.get("keywords", ""), *card.get("situations_fr", []),
+                                      *card.get("situations_en", [])]),
             },
         ))
     path_card = prose.get("complaint_path")

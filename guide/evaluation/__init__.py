@@ -1,0 +1,1 @@
+"""Evaluation of Guide: metrics, labelled sets, runners. Used by ``guide evaluate`` and scripts."""
