@@ -39,6 +39,8 @@ class Record(BaseModel):
     def index_text(self) -> str:
         """Text that is embedded and indexed (title, text, and any indexing gloss)."""
         parts = [self.title, self.text]
+        if self.kind == "right" or self.metadata.get("quote"):
+            parts.append(self.reference)  # "LSSSS art. 5" must find the quotation / the right
         gloss = self.metadata.get("gloss_en")
         if gloss:
             parts.append(gloss)

@@ -62,10 +62,21 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer("french" if lang == "fr" else "english")
 
 
+# Informal Québec spellings and words, mapped to the forms written documents use (folded).
+QC_FORMS = {
+    "chu": "suis", "chus": "suis", "pu": "plus", "pus": "plus", "jai": "ai", "jsuis": "suis",
+    "chum": "conjoint", "blonde": "conjointe", "job": "travail", "djobbe": "travail",
+    "ado": "adolescent", "flo": "enfant", "flos": "enfants", "boute": "bout", "tanne": "epuise",
+    "icitte": "ici", "pantoute": "pas", "char": "voiture", "loyer": "logement", "appart": "logement",
+    "daide": "aide", "laide": "aide", "dargent": "argent", "lecole": "ecole", "lhopital": "hopital",
+}
+
+
 def stem_tokens(text: str, lang: str) -> list[str]:
     """Folded, stop-worded, stemmed tokens in one language."""
-    stop = STOP_FR if lang == "fr" else STOP_EN
-    toks = [t for t in tokens(text) if t not in stop and len(t) > 1]
+    toks = [QC_FORMS.get(t, t) for t in tokens(text)]
+    # both stop lists apply: texts and queries mix the two languages
+    toks = [t for t in toks if t not in STOP_FR and t not in STOP_EN and (len(t) > 1 or t.isdigit())]
     return _stemmer(lang).stemWords(toks)
 
 

@@ -21,7 +21,7 @@ def test_search_json_is_an_array_of_passages(cli_env):
 
 
 def test_search_text_output(cli_env):
-    res = runner.invoke(app, ["search", "aucune liste d'attente", "--limit", "1"])
+    res = runner.invoke(app, ["search", "services sociaux generaux sans reference", "--limit", "3"])
     assert res.exit_code == 0
     assert "Principe 2" in res.stdout
 

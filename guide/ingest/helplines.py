@@ -53,10 +53,42 @@ def _status(verification: str, text_sms: str, hours: str) -> dict[str, bool]:
     return {"phone_verified": phone_ok, "sms_verified": sms_ok, "hours_verified": hours_ok}
 
 
+TAXONOMY_FILE = "taxonomy/needs.yaml"
+
+
+def _needs_by_line(corpus_dir: Path) -> dict[str, list[dict]]:
+    """Needs (from Guide's taxonomy) that each line serves: used to describe lines for search."""
+    import yaml
+
+    path = corpus_dir / TAXONOMY_FILE
+    if not path.exists():
+        return {}
+    out: dict[str, list[dict]] = {}
+    for need in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("needs", []):
+        for line_id in need.get("lines", []):
+            out.setdefault(line_id, []).append(need)
+    return out
+
+
 def build(corpus_dir: Path) -> list[Record]:
     records: list[Record] = []
     for source_file in SOURCE_FILES:
         records.extend(_build_file(corpus_dir, source_file))
+    needs = _needs_by_line(corpus_dir)
+    for r in records:
+        served = needs.get(r.id, [])
+        if served:
+            r.metadata["needs"] = [n["id"] for n in served]
+            # Indexing aid only (never displayed as a fact): the needs this line serves, in the
+            # words people use. Lines listed first for a need are the most specific.
+            parts = []
+            for n in served:
+                parts += [n.get("label_fr", ""), n.get("label_en", "")]
+                if n.get("lines", [None])[0] == r.id or len(served) <= 2:
+                    parts += [*n.get("examples_fr", [])[:4], *n.get("examples_en", [])[:3]]
+            if r.metadata.get("notes"):
+                parts.append(r.metadata["notes"])
+            r.metadata["gloss_en"] = " ".join(p for p in parts if p)
     return records
 
 
