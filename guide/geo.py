@@ -84,7 +84,12 @@ _PROVINCE_NAMES = {
     "YT": ["Yukon"],
 }
 
-_QUALIFIER = re.compile(r"(?:[\s,(]+(?:qc|que|p\s*q|quebec|province de quebec|canada)\)?\.?)+$")
+_FAR_KM = 10.0  # simplemaps point this far from every installation of its municipality: a territory centre
+_MISPLACED_KM = 20.0  # urban FSA centroid this far from every installation/town using it: misplaced
+
+# Trailing qualifiers: ", QC", "(Québec)", ", Canada", " QC" (a bare trailing "Québec" is kept: Vieux-Québec).
+_QUALIFIER = re.compile(r"(?:\s*[,(]\s*(?:qc|que|p\.?\s*q\.?|quebec|province de quebec|canada)\s*\)?\.?"
+                        r"|\s+(?:qc|canada))+\s*$")
 _PREFIX = re.compile(r"^(?:ville de |city of |municipalite de |village de |town of )")
 
 ErrorCode = Literal["unknown_place", "outside_quebec", "invalid_postal_code"]
@@ -107,17 +112,20 @@ def normalize_postal_code(text: str) -> str | None:
     return None
 
 
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_ABBREVIATIONS = ((re.compile(r"\bst\b"), "saint"), (re.compile(r"\bste\b"), "sainte"),
+                  (re.compile(r"\bsts\b"), "saints"), (re.compile(r"\bmt\b"), "mont"))
+
+
+@lru_cache(maxsize=65536)
 def place_words(text: str) -> str:
     """Accent-folded, lower-case words; ``St``/``Ste`` expanded; qualifiers (``, QC``) dropped."""
-    s = fold(text or "").replace("’", "'")
-    s = re.sub(r"[^a-z0-9]+", " ", s).strip()
-    stripped = _QUALIFIER.sub("", s).strip()
-    s = stripped or s
+    s = fold(text or "").replace("’", "'").strip()
+    s = _QUALIFIER.sub("", s).strip() or s
+    s = _NON_WORD.sub(" ", s).strip()
     s = _PREFIX.sub("", s) or s
-    s = re.sub(r"\bst\b", "saint", s)
-    s = re.sub(r"\bste\b", "sainte", s)
-    s = re.sub(r"\bsts\b", "saints", s)
-    s = re.sub(r"\bmt\b", "mont", s)
+    for pattern, full in _ABBREVIATIONS:
+        s = pattern.sub(full, s)
     return s
 
 
@@ -235,12 +243,6 @@ class Gazetteer:
     fuzzy_choices: list[str] = field(default_factory=list)
     fuzzy_labels: list[str] = field(default_factory=list)
 
-    def municipality_by_code(self, code: str) -> Place | None:
-        for p in self.places:
-            if p.mun_code == code:
-                return p
-        return None
-
     def nearest_rss(self, lat: float, lon: float) -> str | None:
         if not len(self.inst_lat):
             return None
@@ -249,7 +251,7 @@ class Gazetteer:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in csv.DictReader(fh)]
 
 
 def _paren_code(text: str) -> tuple[str | None, str | None]:
@@ -269,6 +271,15 @@ def _mode(values: list[str]) -> str | None:
     return min(v for v, c in counts.items() if c == best)
 
 
+def _medoid(rows: list[dict[str, str]]) -> tuple[float, float]:
+    """A representative installation position: the one with the smallest total distance to the
+    others (a mean would fall between distant villages of one vast municipality)."""
+    lat = np.array([float(x["LATITUDE"]) for x in rows])
+    lon = np.array([float(x["LONGITUDE"]) for x in rows])
+    i = int(np.argmin([haversine_km(float(a), float(b), lat, lon).sum() for a, b in zip(lat, lon)]))
+    return float(lat[i]), float(lon[i])
+
+
 def _load_fsas(sources: Path) -> dict[str, Fsa]:
     """All Canadian FSAs from the GeoNames file (H0H, the Santa Claus code at the pole, excluded)."""
     out: dict[str, Fsa] = {}
@@ -282,14 +293,18 @@ def _load_fsas(sources: Path) -> dict[str, Fsa]:
     return out
 
 
-@lru_cache(maxsize=4)
 def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
-    """Build (once per process and corpus) the gazetteer from the source files."""
+    """The gazetteer, built once per process and corpus from the source files."""
     if corpus_dir is None:
         from guide.settings import get_settings
 
         corpus_dir = get_settings().corpus_dir
-    sources = Path(corpus_dir) / "sources"
+    return _build_gazetteer(Path(corpus_dir).resolve())
+
+
+@lru_cache(maxsize=4)
+def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
+    sources = corpus_dir / "sources"
     fsas = _load_fsas(sources)
     mamh = _read_csv(sources / "mamh" / "MUN_geo_columns.csv")
     m02 = _read_csv(sources / "msss_m02" / "installationscsv.csv")
@@ -320,8 +335,8 @@ def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
         by_division[r["MUN_CODE"][:2]].append(r)
 
     def territory(rows: list[dict[str, str]]) -> tuple[str | None, str | None]:
-        return (_mode([r["RSS_CODE"] for r in rows]),
-                next(iter({r["CLSC_CODE"] for r in rows})) if len({r["CLSC_CODE"] for r in rows}) == 1 else None)
+        codes = {r["CLSC_CODE"] for r in rows if r["CLSC_CODE"]}
+        return _mode([r["RSS_CODE"] for r in rows]), (codes.pop() if len(codes) == 1 else None)
 
     # simplemaps Québec places by key (names are unique per key in QC).
     sm_qc: dict[str, dict[str, str]] = {}
@@ -336,6 +351,7 @@ def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
         for name in names:
             outside.setdefault(place_key(name), (name, prov))
 
+    _repair_fsas(fsas, m02, sm_qc)
     places: list[Place] = []
     dup_keys = {k for k, v in mamh_by_key.items() if len(v) > 1}
     for r in mamh:
@@ -347,10 +363,13 @@ def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
         rows = by_mun.get(r["mcode"], [])
         if sm:
             lat, lon, src = float(sm["lat"]), float(sm["lng"]), "simplemaps"
+            if rows and float(haversine_km(lat, lon, np.array([float(x["LATITUDE"]) for x in rows]),
+                                           np.array([float(x["LONGITUDE"]) for x in rows])).min()) > _FAR_KM:
+                # simplemaps gives the centre of a vast territory (La Tuque, Cree villages): use the
+                # installations, which are where people live.
+                (lat, lon), src = _medoid(rows), "m02_installations"
         elif rows:
-            lat = float(np.mean([float(x["LATITUDE"]) for x in rows]))
-            lon = float(np.mean([float(x["LONGITUDE"]) for x in rows]))
-            src = "m02_installations"
+            (lat, lon), src = _medoid(rows), "m02_installations"
         elif fsa in fsas:
             lat, lon, src = fsas[fsa].latitude, fsas[fsa].longitude, "town_hall_fsa"
         else:
@@ -367,7 +386,7 @@ def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
             name=r["munnom"], kind="municipality", latitude=lat, longitude=lon, coordinates_source=src,
             mun_code=r["mcode"], population=int(float(r["mpopul"] or 0)), region=region,
             region_code=region_code, fsa=fsa, rss_code=rss, clsc_code=clsc, clsc_basis=basis,
-            clsc_seen=tuple(sorted({x["CLSC_CODE"] for x in rows})),
+            clsc_seen=tuple(sorted({x["CLSC_CODE"] for x in rows if x["CLSC_CODE"]})),
         ))
 
     # Communities outside the MAMH repertoire: from M02 (with territory), then from simplemaps.
@@ -376,10 +395,9 @@ def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
     known = {place_key(p.name) for p in places}
     for name, rows in sorted(outside_mamh.items()):
         rss, clsc = territory(rows)
+        lat, lon = _medoid(rows)
         places.append(Place(
-            name=name, kind="community",
-            latitude=float(np.mean([float(x["LATITUDE"]) for x in rows])),
-            longitude=float(np.mean([float(x["LONGITUDE"]) for x in rows])),
+            name=name, kind="community", latitude=lat, longitude=lon,
             coordinates_source="m02_installations", mun_code=None, rss_code=rss, clsc_code=clsc,
             clsc_basis="community" if clsc else None,
         ))
@@ -390,18 +408,6 @@ def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
         places.append(Place(name=c["city"], kind="community", latitude=float(c["lat"]),
                             longitude=float(c["lng"]), coordinates_source="simplemaps"))
         known.add(key)
-
-    # Québec FSAs that GeoNames lacks (e.g. J5N) but M02 installations use: centroid of those.
-    by_fsa: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for r in m02:
-        by_fsa[r["CODE_POSTA"][:3].upper()].append(r)
-    for f, rows in sorted(by_fsa.items()):
-        if f not in fsas and f[:1] in QC_POSTAL_LETTERS:
-            codes = {x["MUN_CODE"] for x in rows}
-            fsas[f] = Fsa(f, rows[0]["MUN_NOM"], "QC",
-                          float(np.mean([float(x["LATITUDE"]) for x in rows])),
-                          float(np.mean([float(x["LONGITUDE"]) for x in rows])),
-                          codes.pop() if len(codes) == 1 else None, source="m02_installations")
 
     inst_lat = np.array([float(r["LATITUDE"]) for r in m02])
     inst_lon = np.array([float(r["LONGITUDE"]) for r in m02])
@@ -460,6 +466,46 @@ def _alias_clsc(alias_key: str, target: Place, clsc_names: dict[str, str]) -> st
                     or (len(pk) >= 6 and alias_key.endswith(pk)):
                 hits.add(code)
     return hits.pop() if len(hits) == 1 else None
+
+
+def _repair_fsas(fsas: dict[str, Fsa], m02: list[dict[str, str]], sm_qc: dict[str, dict[str, str]]) -> None:
+    """Fill and fix Québec FSA centroids with the addresses of M02 installations.
+
+    - an FSA that GeoNames lacks (e.g. J5N) but installations use gets their representative position;
+    - an urban FSA (second character not 0) whose GeoNames centroid lies more than 20 km from every
+      installation and every small simplemaps place that uses it is misplaced (G4Z "Baie-Comeau
+      Northeast" is 210 km away from Baie-Comeau): it is moved to those installations (or places).
+    """
+    by_fsa: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in m02:
+        by_fsa[r["CODE_POSTA"][:3].upper()].append(r)
+    towns: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for c in sm_qc.values():
+        listed = c["postal"].split()
+        if len(listed) <= 3:
+            for f in listed:
+                towns[f].append((float(c["lat"]), float(c["lng"])))
+    for f in sorted(set(by_fsa) | set(towns)):
+        if f[:1] not in QC_POSTAL_LETTERS:
+            continue
+        rows = by_fsa.get(f, [])
+        codes = {x["MUN_CODE"] for x in rows}
+        if f not in fsas:
+            if rows:
+                lat, lon = _medoid(rows)
+                fsas[f] = Fsa(f, rows[0]["MUN_NOM"], "QC", lat, lon, codes.pop() if len(codes) == 1 else None,
+                              source="m02_installations")
+            continue
+        rec = fsas[f]
+        if f[1] == "0":
+            continue  # rural FSAs cover whole regions: their centroid is not expected near a town
+        refs = [(float(x["LATITUDE"]), float(x["LONGITUDE"])) for x in rows] + towns.get(f, [])
+        dist = haversine_km(rec.latitude, rec.longitude, np.array([p[0] for p in refs]), np.array([p[1] for p in refs]))
+        if float(dist.min()) > _MISPLACED_KM:
+            lat, lon = _medoid(rows) if rows else (float(np.mean([p[0] for p in refs])),
+                                                    float(np.mean([p[1] for p in refs])))
+            fsas[f] = Fsa(f, rec.place_name, rec.province, lat, lon, rec.mun_code,
+                          source="m02_installations" if rows else "simplemaps")
 
 
 def _load_aliases(rows: list[dict[str, str]], by_key: dict[str, list[Place]], fsas: dict[str, Fsa],
@@ -546,10 +592,10 @@ def _outside(query: str, where: str, province: str) -> Location:
     prov = PROVINCES.get(province, province)
     return _error(
         query, "outside_quebec",
-        f"« {query} » est hors du Québec ({prov}). Guide ne couvre que les services du Québec. En cas de "
-        f"danger immédiat, composez le 911 ; pour une crise suicidaire, le 988 répond partout au Canada.",
-        f"\"{query}\" is outside Québec ({prov}). Guide only covers services in Québec. In immediate danger, "
-        f"call 911; for a suicide crisis, 988 answers anywhere in Canada.",
+        f"« {query} » est hors du Québec ({prov}). Guide ne couvre que les services du Québec : "
+        f"donnez une ville ou un code postal du Québec.",
+        f"\"{query}\" is outside Québec ({prov}). Guide only covers services in Québec: "
+        f"give a Québec town or postal code.",
         resolved=where, province=province,
     )
 
@@ -574,7 +620,7 @@ def _territory_fields(g: Gazetteer, place: Place | None, lat: float, lon: float)
     rss = rss or g.nearest_rss(lat, lon)
     clsc = place.clsc_code if place else None
     return {
-        "municipality": place.name if place and place.kind == "municipality" else (place.name if place else None),
+        "municipality": place.name if place else None,
         "mun_code": place.mun_code if place else None,
         "region": place.region if place else None,
         "region_code": place.region_code if place else None,
@@ -679,4 +725,19 @@ def resolve(text: str, corpus_dir: Path | None = None) -> Location:
     if key in g.outside:
         name, province = g.outside[key]
         return _outside(query, f"{name} ({province})", province)
+    province = _other_province(query)
+    if province:
+        return _outside(query, query, province)
     return _unknown(query, g, words)
+
+
+def _other_province(query: str) -> str | None:
+    """Province code when the text ends with another province (``"Moncton, NB"``, ``"Cornwall (Ontario)"``)."""
+    m = re.search(r"[,(]\s*([a-z .\-']+?)\s*\)?\s*$", fold(query))
+    if not m:
+        return None
+    tail = place_key(m.group(1))
+    for code, names in _PROVINCE_NAMES.items():
+        if tail == code.lower() or tail in {place_key(n) for n in names}:
+            return code
+    return None

@@ -20,6 +20,9 @@ from guide.index import Index
 
 Mode = Literal["hybrid", "vector", "bm25"]
 KIND_CHOICES = ("declaration", "right", "helpline", "service", "all")
+# "all" means the knowledge passages (declaration, rights, lines); the CLSC points of service are
+# indexed too but searched with kind="service" (or located with ``guide services near``).
+PASSAGE_KINDS = ("declaration", "right", "helpline")
 
 
 class QueryError(ValueError):
@@ -89,11 +92,12 @@ def search(index: Index, query: str, kind: str = "all", limit: int = 5, mode: Mo
     if kind not in KIND_CHOICES:
         raise QueryError("invalid_kind", f"Type inconnu / unknown kind: {kind!r} ({', '.join(KIND_CHOICES)})")
     limit = max(1, min(limit, index.settings.search_limit_max))
-    ids_ok = None if kind == "all" else {r.id for r in index.records if r.kind == kind}
+    kinds = PASSAGE_KINDS if kind == "all" else (kind,)
+    ids_ok = {r.id for r in index.records if r.kind in kinds}
 
     vec_rank: list[str] = []
     if mode in ("hybrid", "vector"):
-        where = None if kind == "all" else {"kind": kind}
+        where = {"kind": {"$in": list(kinds)}} if len(kinds) > 1 else {"kind": kind}
         n = min(depth, len(index.records))
         for doc, _dist in index.store.similarity_search_with_score(query, k=n, filter=where):
             if doc.id in index.by_id:
@@ -107,7 +111,7 @@ def search(index: Index, query: str, kind: str = "all", limit: int = 5, mode: Mo
             if scores[i] <= 0:
                 break  # only positive BM25 hits take part
             rid = index.lexical.ids[i]
-            if ids_ok is None or rid in ids_ok:
+            if rid in ids_ok:
                 bm_rank.append(rid)
             if len(bm_rank) >= depth:
                 break

@@ -1,0 +1,141 @@
+"""``services_near``: the points of service nearest to a person, then the lines that fit the need.
+
+Located services (CLSC intake points, Aire ouverte sites for people aged 12–25, imported community
+services) are ranked by great-circle distance (vectorised haversine over precomputed arrays);
+intake points of the CLSC territory of the person's municipality come first when that territory is
+known. Lines follow, for ``kind="all"``: the lines of the need (``needs.yaml`` order), or, without a
+need, the general-distress lines then the others; a regional line (DPJ) only for people of its
+region. ``limit`` applies to each group (located services, lines).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from guide.directory.needs import needs_by_id
+from guide.directory.store import Directory, Entry, directory_path, load_directory
+from guide.geo import Location, haversine_km, resolve
+
+Kind = Literal["all", "clsc", "helpline"]
+KINDS: tuple[str, ...] = ("all", "clsc", "helpline")
+LIMIT_MAX = 50
+DEFAULT_NEED_ORDER = "general_distress"
+
+
+class InvalidRequest(ValueError):
+    """A bad argument; ``code`` is the error code the CLI reports (invalid_need, invalid_limit...)."""
+
+    def __init__(self, code: str, message_fr: str, message_en: str):
+        super().__init__(message_en)
+        self.code = code
+        self.message = {"fr": message_fr, "en": message_en}
+
+
+def _corpus(corpus_dir: Path | None) -> Path:
+    if corpus_dir is None:
+        from guide.settings import get_settings
+
+        corpus_dir = get_settings().corpus_dir
+    return Path(corpus_dir)
+
+
+def check_request(kind: str, need: str | None, limit: int, age: int | None, corpus_dir: Path | None = None) -> None:
+    """Raise ``InvalidRequest`` for an unknown kind or need, a limit outside 1..50 or a bad age."""
+    if kind not in KINDS:
+        raise InvalidRequest("invalid_kind", f"Type inconnu « {kind} » (choix : {', '.join(KINDS)}).",
+                             f"Unknown kind \"{kind}\" (choose {', '.join(KINDS)}).")
+    if need is not None:
+        known = needs_by_id(_corpus(corpus_dir))
+        if need not in known:
+            raise InvalidRequest("invalid_need", f"Besoin inconnu « {need} ». Besoins possibles : {', '.join(known)}.",
+                                 f"Unknown need \"{need}\". Known needs: {', '.join(known)}.")
+    if not 1 <= limit <= LIMIT_MAX:
+        raise InvalidRequest("invalid_limit", f"La limite doit être entre 1 et {LIMIT_MAX}.",
+                             f"The limit must be between 1 and {LIMIT_MAX}.")
+    if age is not None and not 0 <= age <= 130:
+        raise InvalidRequest("invalid_age", "L'âge doit être entre 0 et 130.", "Age must be between 0 and 130.")
+
+
+def _age_ok(e: Entry, age: int | None) -> bool:
+    """Services restricted by age (Aire ouverte 12–25) are offered only when the age fits."""
+    if e.min_age is None and e.max_age is None:
+        return True
+    if age is None:
+        return False
+    return (e.min_age is None or age >= e.min_age) and (e.max_age is None or age <= e.max_age)
+
+
+def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | None = None) -> dict[str, Any]:
+    """The service contract (id, name, kind, phone, address, municipality, postal_code, distance_km,
+    no_referral, hours, source, assured_date) plus extras."""
+    note = " / ".join(x for x in (e.note_fr, e.note_en) if x) or None
+    return {
+        "id": e.id, "name": e.name, "kind": e.kind, "phone": e.phone, "address": e.address,
+        "municipality": e.municipality, "postal_code": e.postal_code,
+        "distance_km": None if distance_km is None else round(float(distance_km), 1),
+        "no_referral": e.no_referral, "hours": e.hours, "source": e.source, "assured_date": e.assured_date,
+        "latitude": e.latitude, "longitude": e.longitude, "service": e.service_name, "organization": e.organization,
+        "clsc_code": e.clsc_code, "clsc_name": e.clsc_name, "rls_code": e.rls_code, "rls_name": e.rls_name,
+        "rss_code": e.rss_code or e.region, "rss_name": e.rss_name, "in_territory": in_territory,
+        "needs": list(e.needs), "audience": e.audience, "languages": list(e.languages),
+        "min_age": e.min_age, "max_age": e.max_age, "classification": e.classification,
+        "verified": dict(e.verified) if e.verified else None, "note": note, "note_fr": e.note_fr, "note_en": e.note_en,
+        "phone_alternates": list(e.phone_alternates), "text_sms": e.text_sms, "source_url": e.source_url,
+        "regional": e.region is not None,
+    }
+
+
+def _located(d: Directory, loc: Location, kind: str, need: str | None, limit: int, age: int | None) -> list[dict]:
+    if not loc.ok or not d.located:
+        return []
+    wanted = ("clsc",) if kind == "clsc" else ("clsc", "community")
+    keep = np.array([e.kind in wanted and _age_ok(e, age) and (need is None or need in e.needs) for e in d.located])
+    if not keep.any():
+        return []
+    dist = haversine_km(float(loc.latitude), float(loc.longitude), d.latitudes, d.longitudes)  # type: ignore[arg-type]
+    idx = np.flatnonzero(keep)
+    territory = loc.clsc_code
+    home = np.array([territory is not None and d.located[i].clsc_code == territory for i in idx])
+    order = idx[np.lexsort((dist[idx], ~home))][:limit]
+    return [as_dict(d.located[i], dist[i], bool(territory and d.located[i].clsc_code == territory) if territory
+                    else None) for i in order]
+
+
+def _lines(d: Directory, loc: Location, need: str | None, limit: int, corpus_dir: Path) -> list[dict]:
+    region = loc.rss_code if loc.error is None else None
+    usable = [e for e in d.lines if e.region is None or e.region == region]
+    needs = needs_by_id(corpus_dir)
+    by_id = {e.id: e for e in usable}
+    if need is not None:
+        chosen = [by_id[i] for i in needs[need].lines if i in by_id]
+        chosen += [e for e in usable if need in e.needs and e not in chosen]  # e.g. imported lines
+    else:
+        first = needs[DEFAULT_NEED_ORDER].lines if DEFAULT_NEED_ORDER in needs else []
+        chosen = [by_id[i] for i in first if i in by_id]
+        chosen += [e for e in usable if e not in chosen]
+    return [as_dict(e) for e in chosen[:limit]]
+
+
+def services_near(location: Location | str, kind: Kind | str = "all", need: str | None = None, limit: int = 5,
+                  age: int | None = None, corpus_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Nearest points of service to ``location`` (a ``Location`` or text to resolve), then lines.
+
+    ``kind``: "clsc" (located points only), "helpline" (lines only) or "all" (both, lines after).
+    ``need``: a need id of needs.yaml; filters lines (and located services) to those serving it.
+    ``limit``: maximum per group (located services; lines). ``age``: offers youth-only sites (12–25)
+    when it fits; without an age they are left out. A location with an error gives no located
+    service (province-wide lines are still returned).
+    """
+    corpus = _corpus(corpus_dir)
+    check_request(str(kind), need, limit, age, corpus)
+    loc = resolve(location, corpus) if isinstance(location, str) else location
+    d = load_directory(directory_path(corpus))
+    out: list[dict[str, Any]] = []
+    if kind in ("all", "clsc"):
+        out += _located(d, loc, str(kind), need, limit, age)
+    if kind in ("all", "helpline"):
+        out += _lines(d, loc, need, limit, corpus)
+    return out

@@ -1,0 +1,53 @@
+"""Row checks shared by the importers. Each check returns ``(clean value, None)`` or
+``(None, reason)``; the reason is written to the import report."""
+
+from __future__ import annotations
+
+import re
+
+from guide.geo import QC_POSTAL_LETTERS, in_quebec_bbox, normalize_postal_code
+
+#: Three-digit numbers that may stand alone (N11 services and the 988 crisis line).
+SHORT_NUMBERS = frozenset({"211", "311", "411", "511", "611", "711", "811", "911", "988"})
+
+
+def check_required(row: dict[str, str], names: tuple[str, ...] | list[str]) -> list[str]:
+    """Reasons for each required field that is missing or blank."""
+    return [f"missing required field {n}" for n in names if not (row.get(n) or "").strip()]
+
+
+def check_postal_code(value: str) -> tuple[str | None, str | None]:
+    code = normalize_postal_code(value or "")
+    if code is None or len(code) != 7:
+        return None, f"invalid postal code {value!r} (expected A1A 1A1)"
+    if code[0] not in QC_POSTAL_LETTERS:
+        return None, f"postal code {code} is outside Québec (Québec codes start with G, H or J)"
+    return code, None
+
+
+def check_coordinates(lat: str, lon: str) -> tuple[tuple[float, float] | None, str | None]:
+    try:
+        la, lo = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return None, f"invalid coordinates ({lat!r}, {lon!r})"
+    if not in_quebec_bbox(la, lo):
+        return None, f"coordinates ({la}, {lo}) are outside Québec's bounding box"
+    return (la, lo), None
+
+
+def check_phone(value: str, allow_short_code: bool = False) -> tuple[str | None, str | None]:
+    """A North American number (10 digits, optional leading 1), an N11/988 number, or (for text
+    lines) a 5–6 digit short code. The value is kept as written; only its digits are checked."""
+    text = (value or "").strip()
+    digits = re.sub(r"\D", "", text)
+    if re.search(r"[^\d\s().+\-]", text):
+        return None, f"invalid phone number {value!r} (unexpected characters)"
+    if len(digits) == 3 and digits in SHORT_NUMBERS:
+        return text, None
+    if allow_short_code and len(digits) in (5, 6) and digits == text.replace(" ", ""):
+        return text, None
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    if len(digits) == 10 and digits[0] in "23456789" and digits[3] in "23456789":
+        return text, None
+    return None, f"invalid phone number {value!r} (expected a 10-digit North American number)"
