@@ -40,10 +40,17 @@ _INJECTION = re.compile(
     r"(you are|tu es) (now|maintenant) |developer mode|mode developpeur", re.I)
 _LOCATION_CUES = r"(?:a|à|au|aux|en|dans|de|pres de|près de|in|at|near|from|around|habite|reste|vis|live|living)"
 _OTHER_SCRIPTS = re.compile(r"[\u0600-\u06ff\u0590-\u05ff\u4e00-\u9fff\u3040-\u30ff\u0400-\u04ff\u0900-\u097f\uac00-\ud7af]")
-_FOR_OTHER = re.compile(
-    r"\b(ma|mon|mes|notre|nos) (mere|pere|mom|fils|fille|enfant|enfants|ado|soeur|frere|ami|amie|chum|blonde|"
-    r"conjoint|conjointe|voisin|voisine|grand mere|grand pere|grand-mere|grand-pere|grandmere|grandpere|parents|oncle|tante)\b"
-    r"|\bmy (mom|mother|dad|father|son|daughter|kid|kids|child|sister|brother|friend|partner|neighbou?r|grandma|grandmother|grandpa|grandfather|parents|uncle|aunt)\b")
+_REL_FR = (r"mere|pere|maman|papa|fils|fille|enfant|enfants|ado|soeur|frere|ami|amie|chum|blonde|conjoint|conjointe|"
+           r"voisin|voisine|grand mere|grand pere|grand-mere|grand-pere|grandmere|grandpere|parents|oncle|tante|"
+           r"neveu|niece|cousin|cousine|collegue|coloc|eleve|eleves|patient|patiente")
+_REL_EN = (r"mom|mother|dad|father|son|daughter|kid|kids|child|children|sister|brother|friend|partner|"
+           r"neighbou?r|grandma|grandmother|grandpa|grandfather|parents|uncle|aunt|nephew|niece|cousin|"
+           r"coworker|roommate|student|students|teen|teenager|husband|wife|boyfriend|girlfriend")
+_ADJ = r"(?:(?:meilleur|meilleure|grand|grande|petit|petite|vieux|vieille|best|older|younger|little|big|old|elderly|teenage|adult|\d+ year old) )?"
+_FOR_OTHER = re.compile(rf"\b(?:ma|mon|mes|notre|nos|sa|son|ses) {_ADJ}(?:{_REL_FR})\b"
+                        rf"|\b(?:my|our) {_ADJ}(?:{_REL_EN})\b"
+                        rf"|\b(?:one of the|one of my|the) (?:kids|children|students|residents)\b"
+                        rf"|\b(?:un des|une des|un de mes|une de mes) (?:enfants|eleves|residents|jeunes)\b")
 _FIRST_PERSON = re.compile(r"\b(je|j|jai|chu|chus|jsuis|je me|i|i m|im|i am|i ve|ive)\b")
 _FOR_SOMEONE = re.compile(r"\b(inquiet|inquiete|peur pour|pour (ma|mon|mes|notre|nos)|aider (ma|mon|mes)|l aider|worried|worry|scared for|for (my|our)|help (my|her|him|them)|how can i help)\b")
 _COMPLAINT = re.compile(r"plainte|complain|refus|refuse|attend|attente|waiting|wait list|waitlist|pas de service|no service|mal (servi|traite)")
@@ -194,6 +201,16 @@ class NeedMatcher:
 # ---------------------------------------------------------------------------------------------
 
 
+def _capitalised_in(text: str, folded_word: str, position: int) -> bool:
+    """True when the word is written with a capital in the message, other than as its first word."""
+    if position == 0:
+        return False
+    for w in re.findall(r"[\w'-]+", text)[1:]:
+        if fold(w) == folded_word and w[:1].isupper():
+            return True
+    return False
+
+
 def find_place(text: str, corpus_dir: Path):
     """A place named inside a message ("je reste à Rimouski", "H2L 3C3"), resolved, or None."""
     from guide.geo import _PC_IN_TEXT, gazetteer, place_words, resolve
@@ -211,8 +228,11 @@ def find_place(text: str, corpus_dir: Path):
             if key not in g.by_key and key not in g.aliases:
                 continue
             cue = i > 0 and words[i - 1] in cue_words
-            if n == 1 and not cue and len(key) < 7:
-                continue  # single short word without "à/in/near": too likely an ordinary word
+            if key == "quebec" and n == 1 and (i + 1 >= len(words) or words[i + 1] not in ("city", "ville")) \
+                    and i > 0 and words[i - 1] in ("au", "du", "in", "of", "to", "en", "le", "partout"):
+                continue  # "au Québec", "in Quebec": the province, not Québec City
+            if n == 1 and not cue and not _capitalised_in(text, words[i], i):
+                continue  # one word without "à/in/near" nor a capital ("je suis nouvelle"): an ordinary word
             best = " ".join(words[i:i + n])
             break
         if best:
@@ -349,9 +369,11 @@ class Engine:
                 st.needs.append(n)
         active_needs = needs or st.needs
         folded_msg = re.sub(r"[^a-z0-9 ]+", " ", fold(text)) if text else ""
-        if text and _FOR_OTHER.search(folded_msg) and (not _FIRST_PERSON.search(folded_msg)
-                                                       or _FOR_SOMEONE.search(folded_msg)):
-            st.for_whom = "other"
+        rel = _FOR_OTHER.search(folded_msg) if text else None
+        me = _FIRST_PERSON.search(folded_msg) if text else None
+        partner = rel is not None and re.search(r"\b(chum|blonde|conjoint|conjointe|partner|husband|wife|boyfriend|girlfriend)\b", rel.group(0))
+        if rel and (_FOR_SOMEONE.search(folded_msg) or (not partner and (me is None or rel.start() < me.start()))):
+            st.for_whom = "other"  # the message is about someone else ("my son is...", "worried for my mother")
         elif st.for_whom is None and text and not place_only:
             st.for_whom = "self"
         timings["understand"] = (time.perf_counter() - t0) * 1000
