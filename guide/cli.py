@@ -186,6 +186,20 @@ def chat_cmd(
         out.print("")
 
 
+@app.command("serve")
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    workers: int = typer.Option(1, "--workers", min=1, max=16, help="Processes (each loads the engine)."),
+) -> None:
+    """Run the HTTP API (OpenAPI page at /docs). Stateless: run as many as you like."""
+    import uvicorn
+
+    open_index(quiet=False)  # build the index once, before workers start
+    uvicorn.run("guide.api.app:app_factory", factory=True, host=host, port=port, workers=workers,
+                access_log=False, log_level="warning")
+
+
 def _mount_optional() -> None:
     """Mount the faces whose modules exist (directory, services)."""
     try:

@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     llm_api_key: str = "not-needed"
     llm_timeout_s: float = 8.0
 
+    # API (guide serve)
+    api_cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8501", "http://127.0.0.1:8501"])
+    api_rate_limit: str = Field(default="300/minute", description="per client address (slowapi syntax)")
+    api_max_body_bytes: int = 64_000
+    api_max_messages: int = 50
+    api_max_message_chars: int = 10_000
+    api_max_where_chars: int = 200
+    api_max_query_chars: int = 2_000
+
     log_level: str = "WARNING"
 
     def chroma_path(self) -> Path:

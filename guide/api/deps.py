@@ -1,0 +1,11 @@
+"""Dependencies: the process-wide engine (loaded once, warmed up at start-up)."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from guide.engine import Engine
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine

@@ -1,0 +1,85 @@
+"""Request and response bodies of the API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from guide.engine import ConversationState
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ChatRequest(BaseModel):
+    """The conversation so far; the server keeps nothing between requests."""
+
+    model_config = ConfigDict(extra="forbid")
+    messages: list[ChatMessage] = Field(..., description="The conversation so far, oldest first; the last one is the person's new message.")
+    where: str | None = Field(None, description="Postal code or town, if the person gave one in a form field.")
+    lang: Literal["fr", "en"] | None = None
+    state: ConversationState | None = Field(None, description="The state returned by the previous reply; "
+                                            "without it, the state is rebuilt from the earlier user messages.")
+
+
+class ChatReply(BaseModel):
+    """The answer object of ``guide ask --json`` (its ``state`` is what to send back next time)."""
+
+    language: Literal["fr", "en"]
+    crisis: dict[str, Any]
+    answer: str
+    services: list[dict[str, Any]]
+    citations: list[dict[str, Any]]
+    needs: list[str]
+    follow_up: str | None
+    location: dict[str, Any] | None
+    state: ConversationState
+    notices: list[str] = []
+    bilingual: bool = False
+    timings_ms: dict[str, float] = {}
+    writer: str = "deterministic"
+
+
+class NearReply(BaseModel):
+    location: dict[str, Any]
+    services: list[dict[str, Any]]
+
+
+class Passage(BaseModel):
+    id: str
+    kind: str
+    title: str
+    reference: str
+    text: str
+    score: float
+    source: dict[str, Any]
+
+
+class NeedOut(BaseModel):
+    id: str
+    label_fr: str
+    label_en: str
+    description_fr: str
+    description_en: str
+    lines: list[str]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    index_loaded: bool
+    corpus_version: str
+    records: int
+    embedding_backend: str
