@@ -466,7 +466,8 @@ class Engine:
         except Exception:  # a right is a bonus; never fail an answer for it
             hits = []
         for h in hits:
-            if h.id not in chosen and h.rank_vector and h.rank_bm25:
+            # a specific right only when both retrievers put it on top; otherwise the general pair
+            if h.id not in chosen and h.rank_bm25 == 1 and h.rank_vector and h.rank_vector <= 3:
                 chosen.append(h.id)
                 break
         else:
@@ -566,10 +567,36 @@ class Engine:
                 n = cite(rid, "right")
                 title = r.metadata.get(f"title_{lang}", r.title)
                 plain = r.metadata.get(f"plain_{lang}", "")
-                parts.append(T["right_item"].format(title=title, plain=plain, reference=r.reference, cite=n))
+                parts.append(T["right_item"].format(title=title, plain=plain, reference=right_reference(r, lang), cite=n))
         if text and not other_language and not crisis.detected:
             parts.append(T["closing"])
         return "\n".join(p for p in parts if p), citations
+
+
+_STATUS_LABELS = {
+    "fr": {"verified": "vérifié", "partly verified": "en partie vérifié", "secondary source": "source secondaire",
+           "unverified": "non vérifié"},
+    "en": {"verified": "verified", "partly verified": "partly verified", "secondary source": "secondary source",
+           "unverified": "unverified"},
+}
+
+
+def right_reference(record, lang: str) -> str:
+    """A right's article references in the person's language, each with its verification label."""
+    m = record.metadata
+    if "lssss_article" not in m:
+        return record.reference
+    labels = _STATUS_LABELS[lang]
+
+    def art(a: str) -> str:
+        a = a.strip()
+        return f"art. {a}" if a[:1].isdigit() else a
+
+    old = f"LSSSS (RLRQ c. S-4.2) {art(m['lssss_article'])}, {labels.get(m.get('lssss_label', ''), m.get('lssss_label', ''))}"
+    new = f"G-1.021 {art(m['lgssss_article'])}, {labels.get(m.get('lgssss_label', ''), m.get('lgssss_label', ''))}"
+    if lang == "fr":
+        return f"loi de 1991 : {old} ; loi en vigueur : {new}"
+    return f"1991 Act: {old}; Act in force: {new}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ def build(corpus_dir: Path) -> list[Record]:
                 "lssss_article": row["lssss_article"],
                 "lssss_status": row["lssss_status"],
                 "lssss_verified": lssss_label == "verified",
+                "lssss_label": lssss_label,
+                "lgssss_label": lgssss_label,
                 "lgssss_article": row["lgssss_article"],
                 "lgssss_status": row["lgssss_status"],
                 "lgssss_verified": lgssss_label == "verified",
