@@ -595,8 +595,8 @@ def right_reference(record, lang: str) -> str:
     old = f"LSSSS (RLRQ c. S-4.2) {art(m['lssss_article'])}, {labels.get(m.get('lssss_label', ''), m.get('lssss_label', ''))}"
     new = f"G-1.021 {art(m['lgssss_article'])}, {labels.get(m.get('lgssss_label', ''), m.get('lgssss_label', ''))}"
     if lang == "fr":
-        return f"loi de 1991 : {old} ; loi en vigueur : {new}"
-    return f"1991 Act: {old}; Act in force: {new}"
+        return f"ancienne loi : {old} ; loi en vigueur : {new}"
+    return f"former Act: {old}; Act in force: {new}"
 
 
 # ---------------------------------------------------------------------------------------------
