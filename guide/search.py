@@ -34,7 +34,9 @@ class QueryError(ValueError):
         self.message = message
 
 
-class Hit(BaseModel):
+class Passage(BaseModel):
+    """A ranked passage: the contract of ``guide search --json`` and ``GET /v1/search``."""
+
     id: str
     kind: str
     title: str
@@ -42,6 +44,11 @@ class Hit(BaseModel):
     text: str
     score: float
     source: dict
+
+
+class Hit(Passage):
+    """A passage with how it was found (ranks in each retriever) and its record's metadata."""
+
     rank_vector: int | None = None
     rank_bm25: int | None = None
     metadata: dict = {}

@@ -24,7 +24,8 @@ from guide import __version__
 from guide.api import errors
 from guide.api.deps import get_engine
 from guide.api.errors import ApiError, error_response
-from guide.api.schemas import ChatReply, ChatRequest, ErrorBody, Health, NearReply, NeedOut, Passage
+from guide.api.schemas import ChatReply, ChatRequest, ErrorBody, Health, NearReply, NeedOut
+from guide.search import Passage
 from guide.engine import ConversationState, Engine
 from guide.settings import Settings, get_settings
 

@@ -58,16 +58,6 @@ class NearReply(BaseModel):
     services: list[dict[str, Any]]
 
 
-class Passage(BaseModel):
-    id: str
-    kind: str
-    title: str
-    reference: str
-    text: str
-    score: float
-    source: dict[str, Any]
-
-
 class NeedOut(BaseModel):
     id: str
     label_fr: str
