@@ -263,7 +263,9 @@ class Engine:
         self.index = index or Index.open(self.settings)
         self.records = self.index.by_id
         emb = get_embeddings(self.settings)
-        self.triager = Triager(corpus, emb)
+        from guide.embeddings import backend_id
+
+        self.triager = Triager(corpus, emb, cache_dir=self.settings.index_dir, backend=backend_id(self.settings))
         self.needs = {n.id: n for n in load_needs(corpus)}
         self.matcher = NeedMatcher(list(self.needs.values()), emb)
         self.templates = yaml.safe_load((corpus / TEMPLATES_FILE).read_text(encoding="utf-8"))
