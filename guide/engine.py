@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, Field
 
+from guide.geo import Location
 from guide.settings import Settings, get_settings
 from guide.text import QC_FORMS, detect_language, fold, tokens
 
@@ -61,7 +62,7 @@ class ConversationState(BaseModel):
 
     language: Literal["fr", "en"] | None = None
     needs: list[str] = Field(default_factory=list)
-    location: dict[str, Any] | None = None
+    location: Location | None = None
     asked: list[str] = Field(default_factory=list)
     for_whom: Literal["self", "other"] | None = None
     crisis_kinds: list[str] = Field(default_factory=list)
@@ -344,12 +345,10 @@ class Engine:
                 location, place_only = direct, True
             else:
                 location = find_place(text, self.settings.corpus_dir)
-        if location is None and st.location:
-            from guide.geo import Location
-
-            location = Location.model_validate(st.location)
+        if location is None and st.location is not None and st.location.ok:
+            location = st.location
         elif location is not None and location.error is None:
-            st.location = location.model_dump()
+            st.location = location
         timings["locate"] = (time.perf_counter() - t0) * 1000
 
         language = self._language(text, lang, st, place_only)
