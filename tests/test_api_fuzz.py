@@ -1,6 +1,5 @@
 """Schema-driven fuzzing (Schemathesis against the OpenAPI spec): no input makes the server fail."""
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings as hsettings
 

@@ -18,42 +18,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-
 from guide.evaluation.metrics import percentile
-from guide.evaluation.retrieval import SetError
+from guide.evaluation.retrieval import SetError, load_yaml_list
 from guide.settings import ROOT, Settings
 
 MESSAGES = ROOT / "evaluation" / "conversations" / "messages.yaml"
 DIALOGUES = ROOT / "evaluation" / "conversations" / "dialogues.yaml"
-
-
-def load_yaml_list(path: Path, key: str, required: tuple[str, ...]) -> list[dict]:
-    """Items of a labelled file, each with its line number; a malformed item names its line."""
-    try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SetError(f"{path}: cannot read YAML: {exc}") from exc
-    if root is None or not isinstance(root, yaml.MappingNode):
-        raise SetError(f"{path}:1: expected a mapping with a '{key}' list")
-    node = next((v for k, v in root.value if k.value == key), None)
-    if not isinstance(node, yaml.SequenceNode):
-        raise SetError(f"{path}:1: missing '{key}' list")
-    out, seen = [], set()
-    for item in node.value:
-        line = item.start_mark.line + 1
-        data = yaml.safe_load(yaml.serialize(item))
-        if not isinstance(data, dict):
-            raise SetError(f"{path}:{line}: each entry must be a mapping")
-        missing = [k for k in required if k not in data]
-        if missing:
-            raise SetError(f"{path}:{line}: missing {', '.join(missing)}")
-        if data.get("id") in seen:
-            raise SetError(f"{path}:{line}: duplicate id {data.get('id')}")
-        seen.add(data.get("id"))
-        data["_line"] = line
-        out.append(data)
-    return out
 
 
 def corpus_numbers(corpus_dir: Path) -> set[str]:

@@ -37,26 +37,41 @@ class Question:
     line: int = 0
 
 
-def load_questions(path: Path, known_ids: set[str] | None = None) -> list[Question]:
+def load_yaml_list(path: Path, key: str, required: tuple[str, ...]) -> list[dict]:
+    """Items of a labelled file, each with its line number; a malformed item names its line."""
     try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
+        root = yaml.compose(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SetError(f"{path}: cannot read YAML: {exc}") from exc
     if root is None or not isinstance(root, yaml.MappingNode):
-        raise SetError(f"{path}:1: expected a mapping with a 'questions' list")
-    items = next((v for k, v in root.value if k.value == "questions"), None)
-    if not isinstance(items, yaml.SequenceNode):
-        raise SetError(f"{path}:1: missing 'questions' list")
+        raise SetError(f"{path}:1: expected a mapping with a '{key}' list")
+    node = next((v for k, v in root.value if k.value == key), None)
+    if not isinstance(node, yaml.SequenceNode):
+        raise SetError(f"{path}:1: missing '{key}' list")
     out, seen = [], set()
-    for node in items.value:
-        line = node.start_mark.line + 1
-        data = yaml.safe_load(yaml.serialize(node))
+    for item in node.value:
+        line = item.start_mark.line + 1
+        data = yaml.safe_load(yaml.serialize(item))
         if not isinstance(data, dict):
-            raise SetError(f"{path}:{line}: each question must be a mapping")
-        missing = [k for k in ("id", "q", "relevant") if not data.get(k)]
+            raise SetError(f"{path}:{line}: each entry must be a mapping")
+        missing = [k for k in required if k not in data]
         if missing:
-            raise SetError(f"{path}:{line}: question is missing {', '.join(missing)}")
+            raise SetError(f"{path}:{line}: missing {', '.join(missing)}")
+        if data.get("id") in seen:
+            raise SetError(f"{path}:{line}: duplicate id {data.get('id')}")
+        seen.add(data.get("id"))
+        data["_line"] = line
+        out.append(data)
+    return out
+
+
+def load_questions(path: Path, known_ids: set[str] | None = None) -> list[Question]:
+    out = []
+    for data in load_yaml_list(path, "questions", ("id", "q", "relevant")):
+        line = data["_line"]
+        empty = [k for k in ("id", "q", "relevant") if not data.get(k)]
+        if empty:
+            raise SetError(f"{path}:{line}: question is missing {', '.join(empty)}")
         rel = data["relevant"]
         if isinstance(rel, str):
             rel = [rel]
@@ -64,9 +79,6 @@ def load_questions(path: Path, known_ids: set[str] | None = None) -> list[Questi
             unknown = [r for r in rel if r not in known_ids]
             if unknown:
                 raise SetError(f"{path}:{line}: unknown record id(s) {unknown} in question {data['id']}")
-        if data["id"] in seen:
-            raise SetError(f"{path}:{line}: duplicate question id {data['id']}")
-        seen.add(data["id"])
         out.append(Question(id=str(data["id"]), q=str(data["q"]), relevant=list(rel), lang=data.get("lang", "fr"),
                             style=data.get("style", ""), kind=data.get("kind", ""), line=line))
     return out

@@ -15,8 +15,7 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guide.evaluation.conversations import load_yaml_list
-from guide.evaluation.retrieval import Question, SetError, load_questions
+from guide.evaluation.retrieval import Question, SetError, load_questions, load_yaml_list
 from guide.settings import ROOT, Settings
 
 EVALUATION_DIR = ROOT / "evaluation"
