@@ -83,8 +83,8 @@ def main() -> int:
         async def near(client, i):
             return await client.get("/v1/services/near", params={"where": PLACES[i % len(PLACES)], "limit": 5})
 
-        async def chat(client, i):
-            return await client.post("/v1/chat", json={"messages": [{"role": "user", "content": MESSAGES[i % len(MESSAGES)]}],
+        async def chat(client, i):  # each message unique: no cache helps the figures
+            return await client.post("/v1/chat", json={"messages": [{"role": "user", "content": f"{MESSAGES[i % len(MESSAGES)]} ({i})"}],
                                                        "where": PLACES[i % len(PLACES)]})
 
         for name, fn in (("/v1/services/near", near), ("/v1/chat", chat)):
