@@ -104,3 +104,20 @@ def test_malformed_heldout_dialogue_and_question_name_their_line(tmp_path):
     (tmp_path / "dialogues.yaml").unlink()
     write(tmp_path, "questions.yaml", "questions:\n  - id: q1\n    q: bonjour\n    relevant: [no-such-record]\n")
     expect_error(tmp_path, r"questions.yaml:2: unknown record id")
+
+
+def test_heldout_batches_are_loaded_together_and_keep_their_file(tmp_path):
+    item = "  - id: {id}\n    text: \"{text}\"\n    lang: fr\n    crisis: true\n    crisis_kind: suicide\n"
+    write(tmp_path, "heldout_crisis.yaml", "messages:\n" + item.format(id="h1", text="je veux mourir"))
+    write(tmp_path, "heldout_crisis_v2.yaml", "messages:\n" + item.format(id="v1", text="jpense a en finir"))
+    s = resolve_set(str(tmp_path), settings())
+    assert [(m["id"], m["batch"]) for m in s.heldout] == [("h1", "heldout_crisis"), ("v1", "heldout_crisis_v2")]
+    # an id repeated in a later batch is an error naming that file and line
+    write(tmp_path, "heldout_crisis_v3.yaml", "messages:\n" + item.format(id="h1", text="autre"))
+    expect_error(tmp_path, r"heldout_crisis_v3.yaml:2: duplicate id h1")
+
+
+def test_shipped_heldout_batches_are_all_loaded():
+    s = resolve_set("full", settings(), backends=["use"])
+    assert {m["batch"] for m in s.heldout} >= {"heldout_crisis", "heldout_crisis_v2"}
+    assert len(s.heldout) >= 360

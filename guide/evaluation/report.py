@@ -249,6 +249,21 @@ def safety_section(title: str, part: dict, anchor: str) -> str:
     return "".join(out)
 
 
+def batches_section(batches: dict) -> str:
+    """Each held-out batch (file) on its own: each was written blind at a different time."""
+    if not batches:
+        return ""
+    rows = []
+    for name, part in batches.items():
+        g, b = part.get("guide") or {}, part.get("baseline") or {}
+        rows.append([name, g.get("crisis_n", 0), g.get("calm_n", 0), *compare(g.get("crisis_recall"), b.get("crisis_recall")),
+                     *compare(g.get("crisis_kind_accuracy"), b.get("crisis_kind_accuracy")),
+                     *compare(g.get("false_alarm_rate"), b.get("false_alarm_rate"), "lower")])
+    return ("<h3>Par lot du jeu réservé / per held-out batch</h3>"
+            + table(["lot / batch", "crises", "sans crise / calm", "rappel Guide", "rappel réf.", "bon type Guide",
+                     "bon type réf.", "fausses alertes Guide", "fausses alertes réf."], rows))
+
+
 def retrieval_section(ret: dict) -> str:
     backends = ret.get("backends") or {}
     if not backends:
@@ -457,6 +472,7 @@ def render_html(report: dict) -> str:
         retrieval_section(report.get("retrieval") or {}),
         safety_section("Sécurité : crises / Safety: crises (messages)", report.get("conversations") or {}, "safety"),
         safety_section("Sécurité : jeu réservé / Safety: held-out crisis set", report.get("heldout") or {}, "heldout"),
+        batches_section(report.get("heldout_batches") or {}),
         orientation_section(report.get("conversations") or {}),
         grounding_section(report.get("conversations") or {}, meta),
         readability_section(report.get("conversations") or {}),

@@ -127,9 +127,18 @@ def load_files(files: dict[str, Path], corpus_dir: Path) -> SuiteSet:
         for m in s.messages:
             check_message(files["messages"], m, lines, needs, kinds)
     if "heldout" in files:
-        s.heldout = load_yaml_list(files["heldout"], "messages", ("id", "text", "crisis"))
-        for m in s.heldout:
-            check_message(files["heldout"], m, lines, needs, kinds, heldout=True)
+        # heldout_crisis.yaml and its later batches (heldout_crisis_v2.yaml, ...), each written blind;
+        # every message keeps the name of its file in ``batch`` so the report can tell them apart
+        batches = [files["heldout"]] + sorted(files["heldout"].parent.glob("heldout_crisis_*.yaml"))
+        seen: set = set()
+        for path in batches:
+            for m in load_yaml_list(path, "messages", ("id", "text", "crisis")):
+                check_message(path, m, lines, needs, kinds, heldout=True)
+                if m["id"] in seen:
+                    raise SetError(f"{path}:{m['_line']}: duplicate id {m['id']} (already in an earlier held-out batch)")
+                seen.add(m["id"])
+                m["batch"] = path.stem
+                s.heldout.append(m)
     if "dialogues" in files:
         s.dialogues = load_yaml_list(files["dialogues"], "dialogues", ("id", "turns"))
         for d in s.dialogues:

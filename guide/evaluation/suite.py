@@ -229,7 +229,10 @@ def _ask_all(system, items: list[dict], scorer: Scorer, name: str, set_name: str
     rows = []
     for m in items:
         a = system.ask(m["text"], where=m.get("where") if use_where else None)
-        rows.append(scorer.score(m, a, name, set_name))
+        row = scorer.score(m, a, name, set_name)
+        if m.get("batch"):
+            row["batch"] = m["batch"]
+        rows.append(row)
         tick()
     return rows
 
@@ -332,6 +335,10 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
                                for name in SYSTEMS} if s.messages else {}
     report["heldout"] = {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "heldout"])
                          for name in SYSTEMS} if s.heldout else {}
+    batches = sorted({r["batch"] for r in rows if r["set"] == "heldout" and r.get("batch")})
+    report["heldout_batches"] = {
+        b: {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "heldout" and r.get("batch") == b])
+            for name in SYSTEMS} for b in batches} if len(batches) > 1 else {}
     lats = {name: [r["timings"].get("total", 0.0) for r in rows if r["system"] == name] for name in SYSTEMS}
     everything = lats["guide"] + lats["baseline"]
     if everything:
