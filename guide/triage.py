@@ -39,6 +39,7 @@ TRAINING_GLOB = "crisis_training*.yaml"  # under corpus/taxonomy: every batch of
 CLASSIFIER_THRESHOLD = 0.88
 CLASSIFIER_THRESHOLDS = {"suicide": 0.65}
 CLASSIFIER_C = 32.0
+SECOND_KIND_SHARE = 0.5  # a second kind is kept when at least half as likely as the first
 NON_CRISIS_NEEDS = {"suicide", "domestic_violence", "sexual_violence", "child_protection", "elder_mistreatment",
                     "poisoning", "crime_victims"}  # their examples may describe danger: not used as "none"
 
@@ -166,11 +167,16 @@ class CrisisClassifier:
     def predict(self, text: str, masked: str | None = None) -> tuple[str, float]:
         """(most likely crisis kind, probability that the message is a crisis at all). ``masked``: the
         text with figures of speech masked, for the n-grams."""
+        ranked, p = self.ranked(text, masked)
+        return ranked[0][0], p
+
+    def ranked(self, text: str, masked: str | None = None) -> tuple[list[tuple[str, float]], float]:
+        """(the crisis kinds with their probabilities, most likely first; probability of a crisis)."""
         X = self._features([text], masked=[masked] if masked is not None else None)
         probs = self.model.predict_proba(X)[0]
-        p_none = float(probs[self._none])
-        probs[self._none] = -1.0
-        return str(self.model.classes_[int(probs.argmax())]), 1.0 - p_none
+        kinds = sorted(((str(c), float(q)) for i, (c, q) in enumerate(zip(self.model.classes_, probs)) if i != self._none),
+                       key=lambda kq: -kq[1])
+        return kinds, 1.0 - float(probs[self._none])
 
 
 def _trained(texts: list[str], labels: list[str], embeddings, cache_dir: Path | None, backend: str) -> CrisisClassifier:
@@ -253,9 +259,13 @@ class Triager:
         if self.classifier is not None:
             t = self._masked(text)
             if t.strip() and not self._information_only(t):
-                kind, p = self.classifier.predict(text, masked=t)
+                ranked, p = self.classifier.ranked(text, masked=t)
+                kind, top = ranked[0]
                 if kind and p >= CLASSIFIER_THRESHOLDS.get(kind, CLASSIFIER_THRESHOLD):
-                    return Triage(True, kind, [kind], "classifier", round(p, 3))
+                    # a close second kind keeps its lines too (recall over precision: the wrong kind
+                    # means the wrong line); the likelier kind's lines come first
+                    kinds = [kind] + [k for k, q in ranked[1:2] if q >= SECOND_KIND_SHARE * top]
+                    return Triage(True, kind, kinds, "classifier", round(p, 3))
         ex, traps = self._vectors()
         if ex is None or not len(ex):
             return Triage(False)

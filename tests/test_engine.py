@@ -156,3 +156,28 @@ def test_state_carries_no_words(engine):
     dumped = a.state.model_dump_json()
     assert "endett" not in dumped and "blonde" not in dumped
     assert ConversationState.model_validate_json(dumped) == a.state
+
+
+def test_classifier_keeps_a_close_second_kind_and_leads_with_the_likelier(engine, monkeypatch):
+    """When the model hesitates between two kinds, both kinds' lines are given (the likelier first);
+    a distant second kind is not added."""
+    tr = engine.triager
+    text = "un message sans mot declencheur pour les regles"
+    assert not tr.rules(text)
+    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("self_harm", 0.5), ("suicide", 0.4), ("child_at_risk", 0.05)], 0.95))
+    t = tr.check(text)
+    assert t.detected and t.method == "classifier" and t.kinds == ["self_harm", "suicide"]
+    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("self_harm", 0.8), ("suicide", 0.1)], 0.95))
+    assert tr.check(text).kinds == ["self_harm"]
+    # below the kind's threshold: no crisis
+    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("self_harm", 0.5), ("suicide", 0.3)], 0.80))
+    assert not tr.check(text).detected or tr.check(text).method == "similarity"
+
+
+def test_suicide_has_a_lower_classifier_threshold_than_other_kinds(engine, monkeypatch):
+    tr = engine.triager
+    text = "un message sans mot declencheur pour les regles"
+    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("suicide", 0.7)], 0.70))
+    assert tr.check(text).kind == "suicide"
+    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("elder_mistreatment", 0.7)], 0.70))
+    assert tr.check(text).method != "classifier"
