@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, Field
 
+from guide.directory.near import display_name
 from guide.geo import Location
 from guide.settings import Settings, get_settings
 from guide.text import QC_FORMS, detect_language, fold, tokens
@@ -520,10 +521,10 @@ class Engine:
             for c in crisis.contacts:
                 cite_service(c)
                 if c["kind"] == "emergency":
-                    parts.append(T["crisis_emergency"].format(phone=phone_of(c), name=c["name"]))
+                    parts.append(T["crisis_emergency"].format(phone=phone_of(c), name=display_name(c, lang)))
                 else:
                     label = self.triager.model.kinds[crisis.kind].label_fr if lang == "fr" else self.triager.model.kinds[crisis.kind].label_en
-                    parts.append(T["crisis_line"].format(label=label, name=c["name"], phone=phone_of(c),
+                    parts.append(T["crisis_line"].format(label=label, name=display_name(c, lang), phone=phone_of(c),
                                                          extra=extra_of(c), hours=hours_of(c)))
             if "child_at_risk" in crisis.kinds and not any("child_protection" in c.get("needs", []) for c in crisis.contacts) and info_social:
                 parts.append(T["crisis_dpj_unknown"].format(phone=phone_of(info_social)))
@@ -557,7 +558,7 @@ class Engine:
             for s in lines:
                 cite_service(s)
                 unverified = T["unverified"] if s.get("verified") and not s["verified"].get("phone", True) else ""
-                parts.append(T["line_item"].format(name=s["name"], phone=phone_of(s) or "—", extra=extra_of(s),
+                parts.append(T["line_item"].format(name=display_name(s, lang), phone=phone_of(s) or "—", extra=extra_of(s),
                                                    hours=hours_of(s), unverified=unverified))
         if rights:
             parts.append(T["rights_intro"])

@@ -455,3 +455,23 @@ def test_hsds_import_validates_merges_and_is_idempotent(tmp_corpus: Path, tmp_pa
     assert _snapshot(tmp_corpus / "directory") == first
     importer.import_m02(M02, corpus_dir=tmp_corpus)  # re-importing M02 keeps the community layer
     assert _snapshot(tmp_corpus / "directory") == first
+
+
+def test_english_display_name_keeps_the_official_name():
+    from guide.directory.near import display_name
+
+    line = {"name": "Ligne québécoise de prévention du suicide (1 866 APPELLE)", "name_en": "Quebec suicide prevention line"}
+    assert display_name(line, "fr") == line["name"]
+    assert display_name(line, "en") == "Ligne québécoise de prévention du suicide (1 866 APPELLE) — Quebec suicide prevention line"
+    sos = {"name": "SOS violence conjugale", "name_en": "SOS violence conjugale (domestic violence)"}
+    assert display_name(sos, "en") == "SOS violence conjugale (domestic violence)"
+    assert display_name({"name": "CLSC de Hull", "name_en": None}, "en") == "CLSC de Hull"
+
+
+def test_lines_carry_their_english_name_from_the_source(settings):
+    from guide.directory.near import services_near
+    from guide.geo import resolve
+
+    out = services_near(resolve("Laval", settings.corpus_dir), kind="helpline", need="suicide", corpus_dir=settings.corpus_dir)
+    suicide_line = next(s for s in out if "APPELLE" in s["name"])
+    assert suicide_line["name_en"] and "suicide" in suicide_line["name_en"].lower()

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 import streamlit as st
 
+from guide.directory.near import display_name
 from guide.engine import EMERGENCY, INFO_SOCIAL
 
 log = logging.getLogger("guide.ui")
@@ -481,7 +482,8 @@ def service_card(s: dict, lang: str, key: str, info_social: dict | None = None, 
         if s.get("in_territory"):
             badges.append(f":blue-badge[{md(L['in_territory'])}]")
         badges += [f":orange-badge[:material/warning: {md(f)}]" for f in verified_flags(s, L)]
-        title = f"{number}. {md(s['name'])}" if number else md(s["name"])
+        name = md(display_name(s, lang))
+        title = f"{number}. {name}" if number else name
         rows = [f"**{title}**", " ".join(badges)]
         place = s.get("address") or ""
         if s.get("municipality") and s["municipality"] not in place:
@@ -524,7 +526,7 @@ def crisis_contact(s: dict, lang: str, key: str) -> None:
     """A crisis contact: big, first, one tap to call."""
     L = labels(lang)
     with st.container(key=key):
-        rows = [f"**{md(s['name'])}**"]
+        rows = [f"**{md(display_name(s, lang))}**"]
         if s.get("phone"):
             rows.append(f":material/call: {tel_link(s['phone'], phone_text(s))}")
         if s.get("text_sms"):

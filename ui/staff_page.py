@@ -105,7 +105,7 @@ if place and place.strip():
         st.subheader(L["staff_lines"])
         if lines:
             st.dataframe(pd.DataFrame([{
-                L["col_name"]: s["name"],
+                L["col_name"]: g.display_name(s, lang),
                 L["col_phone"]: " / ".join([phone_cell(s)] + list(s.get("phone_alternates") or [])),
                 L["col_text"]: s.get("text_sms") or "", L["col_hours"]: s.get("hours") or "",
                 L["col_verified"]: verification_cell(s),

@@ -68,12 +68,24 @@ def _age_ok(e: Entry, age: int | None) -> bool:
     return (e.min_age is None or age >= e.min_age) and (e.max_age is None or age <= e.max_age)
 
 
+def display_name(service: dict, lang: str) -> str:
+    """The name to show: the official (French) name, followed in English by the source's English
+    name when it has one ("Ligne québécoise de prévention du suicide (1 866 APPELLE) — Quebec suicide
+    prevention line"): the person hears the French name when they call."""
+    name, name_en = service.get("name") or "", service.get("name_en")
+    if lang != "en" or not name_en or name_en == name:
+        return name
+    if name_en.casefold().startswith(name.casefold()):
+        return name_en  # "SOS violence conjugale (domestic violence)" already holds the official name
+    return f"{name} — {name_en}"
+
+
 def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | None = None) -> dict[str, Any]:
     """The service contract (id, name, kind, phone, address, municipality, postal_code, distance_km,
     no_referral, hours, source, assured_date) plus extras."""
     note = " / ".join(x for x in (e.note_fr, e.note_en) if x) or None
     return {
-        "id": e.id, "name": e.name, "kind": e.kind, "phone": e.phone, "address": e.address,
+        "id": e.id, "name": e.name, "name_en": e.name_en, "kind": e.kind, "phone": e.phone, "address": e.address,
         "municipality": e.municipality, "postal_code": e.postal_code,
         "distance_km": None if distance_km is None else round(float(distance_km), 1),
         "no_referral": e.no_referral, "hours": e.hours, "source": e.source, "assured_date": e.assured_date,

@@ -54,6 +54,7 @@ class Entry:
     max_age: int | None = None
     region: str | None = None  # RSS code of a regional line (None = province-wide)
     classification: str | None = None
+    name_en: str | None = None  # the source's English name, when it has one that differs
 
 
 @dataclass
@@ -199,6 +200,7 @@ def build_entries(tables: dict[str, list[Row]]) -> Directory:
             text_sms=sms if verified["text_sms"] else None, address=None, municipality=None, postal_code=None,
             latitude=None, longitude=None, hours="; ".join(hours) if hours else None,
             region=ix.regions.get(svc["id"]), verified=verified,
+            name_en=(svc.get("alternate_name") or None) if svc.get("alternate_name") != svc["name"] else None,
             **_common(ix, svc),  # type: ignore[arg-type]
         ))
     by_id = {e.id: e for e in located + lines}
