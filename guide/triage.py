@@ -36,8 +36,8 @@ TRAINING_GLOB = "crisis_training*.yaml"  # under corpus/taxonomy: every batch of
 # set (evaluation/conversations/messages.yaml), never on the blind held-out sets: suicide, whose miss costs
 # most, gets the lowest threshold that keeps false alarms at the previous release's 4.2 % of non-crisis
 # messages; see README "Crisis triage" for every set's figures.
-CLASSIFIER_THRESHOLD = 0.88
-CLASSIFIER_THRESHOLDS = {"suicide": 0.65}
+CLASSIFIER_THRESHOLD = 0.87
+CLASSIFIER_THRESHOLDS = {"suicide": 0.67}
 CLASSIFIER_C = 32.0
 SECOND_KIND_SHARE = 0.5  # a second kind is kept when at least half as likely as the first
 NON_CRISIS_NEEDS = {"suicide", "domestic_violence", "sexual_violence", "child_protection", "elder_mistreatment",
