@@ -1,12 +1,14 @@
 """Crisis triage: every message is checked for danger before anything else.
 
-Method (measurable, see ``guide evaluate``): rules first, then similarity.
+Method (measurable, see ``guide evaluate``): rules, then a classifier, then similarity.
 1. The message is folded (lower case, no accents) and Québec forms are normalised.
 2. Figures of speech ("morte de fatigue", "this job is killing me") are masked out.
 3. Each crisis kind's patterns are matched. A request for information (a number for a poster,
    statistics for a school project, a question about rights) cancels a match unless the person
    also speaks of themselves.
-4. If no rule fired, the message is compared with labelled crisis examples and trap examples
+4. If no rule fired, a classifier trained on ``corpus/taxonomy/crisis_training*.yaml`` gives the
+   probability of each kind; it fires above its kind's threshold.
+5. Otherwise the message is compared with labelled crisis examples and trap examples
    (multilingual sentence embeddings): it fires when its nearest crisis example is close and
    closer than any trap.
 
@@ -33,9 +35,9 @@ PRIORITY = ("immediate_danger", "poisoning_overdose", "suicide", "self_harm", "c
 SIMILARITY_FLOOR = 0.70  # cosine with the nearest crisis example (USE); tuned on the examples, not the test set
 TRAINING_GLOB = "crisis_training*.yaml"  # under corpus/taxonomy: every batch of training examples
 # Probability of a crisis above which the classifier fires, by the kind it finds. Chosen on the development
-# set (evaluation/conversations/messages.yaml), never on the blind held-out sets: suicide, whose miss costs
-# most, gets the lowest threshold that keeps false alarms at the previous release's 4.2 % of non-crisis
-# messages; see README "Crisis triage" for every set's figures.
+# set (evaluation/conversations/messages.yaml), never on the held-out sets, keeping false alarms at the
+# previous release's 4.2 % of non-crisis messages: first the lowest common threshold, then the lowest for
+# suicide, whose miss costs most. See README "Crisis triage" for every set's figures.
 CLASSIFIER_THRESHOLD = 0.87
 CLASSIFIER_THRESHOLDS = {"suicide": 0.67}
 CLASSIFIER_C = 32.0
@@ -164,12 +166,6 @@ class CrisisClassifier:
                            [self.embeddings.embed_query(t) for t in texts], dtype=np.float32)
         return self._hstack([sparse, self._csr(dense)]).tocsr()
 
-    def predict(self, text: str, masked: str | None = None) -> tuple[str, float]:
-        """(most likely crisis kind, probability that the message is a crisis at all). ``masked``: the
-        text with figures of speech masked, for the n-grams."""
-        ranked, p = self.ranked(text, masked)
-        return ranked[0][0], p
-
     def ranked(self, text: str, masked: str | None = None) -> tuple[list[tuple[str, float]], float]:
         """(the crisis kinds with their probabilities, most likely first; probability of a crisis)."""
         X = self._features([text], masked=[masked] if masked is not None else None)
@@ -187,7 +183,8 @@ def _trained(texts: list[str], labels: list[str], embeddings, cache_dir: Path | 
     import sklearn
 
     key = hashlib.sha256(repr(("multinomial", texts, labels, backend, CLASSIFIER_C, sklearn.__version__)).encode()).hexdigest()[:16]
-    path = cache_dir / f"crisis-classifier-{key}.pkl" if cache_dir else None
+    slug = re.sub(r"[^a-z0-9]+", "-", backend.lower()).strip("-") or "default"
+    path = cache_dir / f"crisis-classifier-{slug}-{key}.pkl" if cache_dir else None
     if path is not None and path.exists():
         try:
             with path.open("rb") as fh:
@@ -205,6 +202,9 @@ def _trained(texts: list[str], labels: list[str], embeddings, cache_dir: Path | 
             pickle.dump(clf, fh)
         tmp.replace(path)
         clf.embeddings = emb
+        for old in path.parent.glob(f"crisis-classifier-{slug}-*.pkl"):
+            if old != path:
+                old.unlink(missing_ok=True)  # earlier training data or settings: never read again
     return clf
 
 
