@@ -51,6 +51,17 @@ class RefreshReport:
         return self.__dict__.copy()
 
 
+def forget_clients() -> None:
+    """Drop Chroma's per-process client cache: after a failed open, the cached system is half
+    started and every later open in the process would fail with an unrelated error."""
+    try:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # an older or newer chromadb without this cache: nothing to forget
+        pass
+
+
 def chroma_client(settings: Settings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_host:
@@ -105,9 +116,13 @@ class Index:
         records = load_records(settings.corpus_dir)
         if not records:
             raise RuntimeError(f"no corpus records under {settings.corpus_dir / 'records'}: run 'guide corpus build'")
-        store = _store(settings)
-        if refresh:
-            refresh_store(settings, store, records, progress)
+        try:
+            store = _store(settings)
+            if refresh:
+                refresh_store(settings, store, records, progress)
+        except Exception:
+            forget_clients()  # so a retry (or ``rebuild``) in this process really reopens the files
+            raise
         return cls(settings, records, store, Lexical.build(records))
 
 
@@ -173,3 +188,53 @@ def refresh_store(settings: Settings, store: Chroma, records: list[Record],
     }, indent=2))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A short, plain reason why the index could not be opened or written (no path, no trace)."""
+    import errno
+
+    chain: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and len(chain) < 8:
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    for e in chain:
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            return "disk full"
+    text = " ".join(f"{type(e).__name__} {e}" for e in chain).lower()
+    if "no space left" in text or "disk is full" in text or "database or disk is full" in text:
+        return "disk full"
+    if any(w in text for w in ("not a database", "malformed", "corrupt", "disk i/o error", "file is encrypted")):
+        return "index damaged"
+    if any(w in text for w in ("connect", "connection", "timed out", "unreachable", "refused", "resolve")):
+        return "Chroma server unreachable"
+    if "no corpus records" in text:
+        return "no corpus records"
+    if isinstance(exc, PermissionError):
+        return "index not readable (permissions)"
+    return f"index unavailable ({type(exc).__name__})"
+
+
+def damaged_dir_name(settings: Settings) -> Path:
+    return settings.index_dir / f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def rebuild(settings: Settings, progress: Progress | None = None) -> RefreshReport:
+    """Set the embedded Chroma store aside (renamed, never deleted) and build it anew.
+
+    For a Chroma server, the collection is dropped and rebuilt. The manifest is removed first so
+    nothing trusts the old state."""
+    _manifest_path(settings).unlink(missing_ok=True)
+    forget_clients()
+    if settings.chroma_host:
+        client = chroma_client(settings)
+        try:
+            client.delete_collection(collection_name(settings))
+        except Exception:  # the collection may not exist (or be unreadable): it is recreated below
+            pass
+    elif settings.chroma_path().exists():
+        settings.chroma_path().rename(damaged_dir_name(settings))
+    records = load_records(settings.corpus_dir)
+    store = _store(settings)
+    return refresh_store(settings, store, records, progress)

@@ -134,3 +134,19 @@ def detect_language(text: str, default: str = "fr") -> str:
     if best.value < 0.6 and fr == en:
         return default
     return lang
+
+
+def clean_text(raw: str | bytes | None) -> str:
+    """Text safe to process, from whatever a client or a terminal sent: bytes decoded leniently,
+    lone UTF-16 surrogates (half an emoji from a JavaScript client; invalid UTF-8 on a command line,
+    which Python keeps as ``\\udcXX``) replaced, then dropped with the other replacement marks."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    if any("\ud800" <= ch <= "\udfff" for ch in raw):
+        # a valid pair written as two surrogates becomes its character; a lone one becomes U+FFFD
+        raw = raw.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        if any("\ud800" <= ch <= "\udfff" for ch in raw):  # pragma: no cover - defensive
+            raw = "".join(ch for ch in raw if not "\ud800" <= ch <= "\udfff")
+    return raw.replace("\ufffd", " ")

@@ -195,16 +195,23 @@ def _trained(texts: list[str], labels: list[str], embeddings, cache_dir: Path | 
             pass
     clf = CrisisClassifier(texts, labels, embeddings)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         emb, clf.embeddings = clf.embeddings, None
         tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(clf, fh)
-        tmp.replace(path)
-        clf.embeddings = emb
-        for old in path.parent.glob(f"crisis-classifier-{slug}-*.pkl"):
-            if old != path:
-                old.unlink(missing_ok=True)  # earlier training data or settings: never read again
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as fh:
+                pickle.dump(clf, fh)
+            tmp.replace(path)
+            for old in path.parent.glob(f"crisis-classifier-{slug}-*.pkl"):
+                if old != path:
+                    old.unlink(missing_ok=True)  # earlier training data or settings: never read again
+        except OSError as exc:  # full disk, read-only dir: the classifier works, it is just not cached
+            import logging
+
+            logging.getLogger(__name__).warning("crisis classifier not cached (%s)", exc.strerror or type(exc).__name__)
+            tmp.unlink(missing_ok=True)
+        finally:
+            clf.embeddings = emb
     return clf
 
 

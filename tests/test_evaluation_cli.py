@@ -94,7 +94,7 @@ def test_small_suite_writes_the_three_files(cli_env, index, tmp_path):
         assert h["guide"] is not None and h["baseline"] is not None, h
     conv = report["conversations"]["guide"]
     assert conv["messages"] == report["meta"]["counts"]["messages"]
-    assert set(conv["stages"]) >= {"triage", "locate", "understand", "retrieve", "compose", "total"}
+    assert set(conv["stages"]) >= {"triage", "locate", "understand", "orient", "compose", "total"}
     assert report["performance"]["cold_start"]["guide"]["peak_rss_mb"] > 0
     assert report["performance"]["index_build"]
     assert report["retrieval"]["backends"]  # one backend, its modes and the baseline

@@ -32,23 +32,23 @@ def test_faithful_rewrite_is_used(base):
 
 def test_invented_phone_number_is_rejected(base):
     a = ask_with(base, FakeListChatModel(responses=["Appelez le CLSC de Rimouski au 418 555-0199, ils vont vous aider."]))
-    assert a.writer.startswith("deterministic (llm rejected: ungrounded")
-    assert "555-0199" not in a.answer
+    assert a.writer.startswith("deterministic (llm rejected: ") and "phone: " in a.writer
+    assert "555-0199" not in a.answer and "555-0199" not in a.writer
 
 
 def test_invented_address_postal_code_is_rejected(base):
     a = ask_with(base, FakeListChatModel(responses=["Allez au 12 rue Principale, G5L 9Z9 [1]."]))
-    assert "rejected" in a.writer and "G5L 9Z9" not in a.answer
+    assert "address: " in a.writer and "postal_code: " in a.writer and "G5L 9Z9" not in a.answer
 
 
 def test_wrong_language_is_rejected(base):
     a = ask_with(base, FakeListChatModel(responses=["Please go to your CLSC, they can help you without a referral [1]."]))
-    assert "wrong language" in a.writer
+    assert "language: " in a.writer
 
 
 def test_dangling_citation_is_rejected(base):
     a = ask_with(base, FakeListChatModel(responses=["Votre CLSC peut vous aider sans référence [42]."]))
-    assert "citation" in a.writer
+    assert "citation: " in a.writer
 
 
 class SlowChat(FakeListChatModel):
@@ -68,7 +68,7 @@ def test_timeout_falls_back(base):
 
 def test_crisis_answers_are_never_rewritten(base):
     a = ask_with(base, FakeListChatModel(responses=["Tout va bien aller."]), msg="je veux mourir", where=None)
-    assert a.writer == "deterministic" and a.answer.startswith("Votre sécurité")
+    assert a.crisis.detected and a.writer == "deterministic" and "Tout va bien aller." not in a.answer
 
 
 def test_provider_configured_from_settings(settings):

@@ -73,6 +73,8 @@ LABELS: dict[str, dict[str, str]] = {
         "privacy": "Rien n'est conservé : la conversation disparaît quand vous fermez la page "
                    "ou cliquez sur « Nouvelle conversation ».",
         "loading": "Chargement de Guide…",
+        "engine_down": "Guide est indisponible en ce moment. Les numéros en haut de la page, eux, "
+                       "fonctionnent : en cas de danger, appelez-les maintenant.",
         # staff page
         "staff_title": "Recherche rapide pour intervenant·e",
         "staff_intro": "Un code postal ou une ville : les points de service CLSC les plus proches "
@@ -166,6 +168,8 @@ LABELS: dict[str, dict[str, str]] = {
         "privacy": "Nothing is kept: the conversation disappears when you close the page "
                    "or click “New conversation”.",
         "loading": "Loading Guide…",
+        "engine_down": "Guide is unavailable right now. The numbers at the top of the page work: "
+                       "if anyone is in danger, call them now.",
         "staff_title": "Quick lookup for staff",
         "staff_intro": "A postal code or town: the nearest CLSC points of service (psychosocial intake, "
                        "no referral needed) and the relevant help lines.",
@@ -314,8 +318,19 @@ def scroll_to_latest(turn: int) -> None:
 
 
 @st.cache_resource(show_spinner="Chargement de Guide… / Loading Guide…")
+@st.cache_resource(show_spinner=False)
+def crisis_desk():
+    """The crisis contacts, loaded on their own from the data files (no index, no model): the
+    banner is drawn from them before anything that can fail is loaded."""
+    from guide.conversation.crisis import CrisisDesk
+    from guide.settings import get_settings
+
+    return CrisisDesk(get_settings().corpus_dir)
+
+
 def engine():
-    """The process-wide engine: index, directory and models loaded once, warmed up."""
+    """The process-wide engine: index, directory and models loaded once, warmed up. Without a
+    usable index it still answers (crisis first) and ``engine().retrieval_error`` says why."""
     from guide.engine import get_engine
 
     eng = get_engine()
@@ -324,17 +339,13 @@ def engine():
 
 
 def line(line_id: str) -> dict[str, Any] | None:
-    """A help-line record as a service dict (from the directory)."""
-    from guide.directory.near import as_dict
-
-    entry = engine().lines_by_id.get(line_id)
-    return as_dict(entry) if entry is not None else None
+    """A help-line record as a service dict (from the directory, through the crisis desk)."""
+    return crisis_desk().line(line_id)
 
 
 def suicide_line_id() -> str | None:
     """The suicide-prevention line of the triage model (first non-emergency contact of 'suicide')."""
-    kinds = engine().triager.model.kinds
-    kind = kinds.get("suicide")
+    kind = crisis_desk().model.kinds.get("suicide")
     for cid in (kind.contacts if kind else []):
         rec = line(cid)
         if rec and rec["kind"] != "emergency":

@@ -37,7 +37,7 @@ def corpus_numbers(corpus_dir: Path) -> set[str]:
 
 
 def contact_problems(answer, known: set[str]) -> list[str]:
-    from guide.engine import grounding_problems
+    from guide.grounding import grounding_problems
 
     problems = grounding_problems(answer)
     for s in answer.services + answer.crisis.contacts:

@@ -35,7 +35,9 @@ from guide.evaluation.sets import SuiteSet
 from guide.settings import ROOT, Settings
 
 Progress = Callable[[str, int, int], None]
-STAGES = ("triage", "locate", "understand", "retrieve", "compose", "total")
+# the engine's pipeline stages (guide.conversation.pipeline.STAGES), and the baseline's one step
+STAGES = ("clean", "triage", "locate", "language", "understand", "orient", "compose", "ground", "write",
+          "retrieve", "total")
 SYSTEMS = ("guide", "baseline")
 NONE = "none"
 

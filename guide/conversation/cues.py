@@ -1,0 +1,83 @@
+"""Cues a message holds: which help lines it calls for, which question it asks, which right its
+situation calls for. Knowledge lives in ``corpus/taxonomy/cues.yaml``; this module only matches it.
+
+Contract: ``Cues.line_allowed(line_id, text, young)`` is False for a line that needs a cue the
+message does not hold (the suicide line without any word of suicide, a youth line for an adult,
+the mistreatment line without mistreatment); ``question(text)`` is the first question kind asked
+(referral, free, english, file_access, complaint, consent, waiting) or None; ``right(text)`` is the
+one right id the situation calls for, or None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from guide.text import QC_FORMS, fold
+
+CUES_FILE = "taxonomy/cues.yaml"
+# When several rights are cued, the most specific first: refused in English is about English.
+RIGHT_PRIORITY = ("right-english-services", "right-record-access", "right-consent", "right-complaint-path",
+                  "right-adequate-services", "right-accompaniment")
+
+
+def cue_text(text: str) -> str:
+    """Folded words, and the same words with Québec forms normalised ("chu" -> "je suis")."""
+    t = " ".join(re.sub(r"[^a-z0-9 ]+", " ", fold(text).replace("’", " ").replace("'", " ")).split())
+    mapped = " ".join(QC_FORMS.get(w, w) for w in t.split())
+    return t if mapped == t else f"{t} | {mapped}"
+
+
+@dataclass
+class LineRule:
+    cues: list[re.Pattern] = field(default_factory=list)
+    young: bool = False
+    not_young: bool = False
+    never_everyday: bool = False
+
+
+@dataclass
+class Cues:
+    lines: dict[str, LineRule]
+    questions: dict[str, list[re.Pattern]]
+    rights: dict[str, list[re.Pattern]]
+
+    def line_allowed(self, line_id: str, text: str, young: bool = False) -> bool:
+        rule = self.lines.get(line_id)
+        if rule is None:
+            return True
+        if rule.never_everyday or (rule.not_young and young):
+            return False
+        if rule.young and young:
+            return True
+        t = cue_text(text)
+        return any(p.search(t) for p in rule.cues)
+
+    def question(self, text: str) -> str | None:
+        t = cue_text(text)
+        for kind, pats in self.questions.items():
+            if any(p.search(t) for p in pats):
+                return kind
+        return None
+
+    def right(self, text: str) -> str | None:
+        t = cue_text(text)
+        hits = [rid for rid, pats in self.rights.items() if any(p.search(t) for p in pats)]
+        hits.sort(key=lambda r: RIGHT_PRIORITY.index(r) if r in RIGHT_PRIORITY else len(RIGHT_PRIORITY))
+        return hits[0] if hits else None
+
+
+@lru_cache(maxsize=4)
+def load_cues(corpus_dir: Path) -> Cues:
+    data = yaml.safe_load((Path(corpus_dir) / CUES_FILE).read_text(encoding="utf-8")) or {}
+    lines = {lid: LineRule(cues=[re.compile(p) for p in (r or {}).get("cues", [])], young=bool((r or {}).get("young")),
+                           not_young=bool((r or {}).get("not_young")),
+                           never_everyday=bool((r or {}).get("never_everyday")))
+             for lid, r in (data.get("lines") or {}).items()}
+    questions = {k: [re.compile(p) for p in v] for k, v in (data.get("questions") or {}).items()}
+    rights = {k: [re.compile(p) for p in v] for k, v in (data.get("rights") or {}).items()}
+    return Cues(lines=lines, questions=questions, rights=rights)

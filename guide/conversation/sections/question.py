@@ -1,0 +1,25 @@
+"""Question section: when the message asks something the records answer (referral, fees, English,
+one's file, complaints, consent, waiting), the answer starts with it, cited."""
+
+from __future__ import annotations
+
+PRINCIPLE_2 = "decl-principe-2-1"
+SOURCE = {"referral": (PRINCIPLE_2, "declaration"), "free": (PRINCIPLE_2, "declaration"),
+          "waiting": (PRINCIPLE_2, "declaration"), "english": ("right-english-services", "right"),
+          "file_access": ("right-record-access", "right"), "complaint": ("right-complaint-path", "right"),
+          "consent": ("right-consent", "right")}
+
+
+def render(d) -> list[str]:
+    q = d.turn.question
+    entry = d.prose.get("question", {}).get(q) if q else None
+    if not entry:
+        return []
+    rec, kind = SOURCE[q]
+    n = d.cite(rec, kind)
+    if n is None:
+        return []
+    info = d.turn.info_social or {}
+    if "{info_phone}" in str(entry):
+        d.cite_service(info)
+    return [d.say(entry, cite=n, info_phone=info.get("phone") or "")]

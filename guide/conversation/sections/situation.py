@@ -1,0 +1,21 @@
+"""Situation section: one sentence that names the person's situation, from the best-matching need
+of this message (not the last one remembered), for the writer or for the relative they write about."""
+
+from __future__ import annotations
+
+
+def render(d) -> list[str]:
+    t = d.turn
+    if t.place_only or not t.text:
+        return []
+    situations = d.prose.get("situation", {})
+    need = next((n for n in t.needs if n in situations), None)
+    entry = situations.get(need) if need else situations.get("default")
+    if not entry:
+        return []
+    if t.for_whom == "other" and f"{d.lang}_other" in entry:
+        out = [entry[f"{d.lang}_other"]]
+        if d.prose.get("other_person"):
+            out.append(d.say(d.prose["other_person"]))
+        return out
+    return [d.say(entry)]

@@ -1,0 +1,78 @@
+"""Stage 6, orient: where to send the person. The crisis contacts (detected now, or carried over
+from earlier in the conversation); the door (the CLSCs of their territory or region, nearest
+first, and Info-Social 811 option 2); at most two specific lines, each only when the person's words
+hold a cue for it (``corpus/taxonomy/cues.yaml``), youth lines first for a young writer."""
+
+from __future__ import annotations
+
+from guide.conversation.models import Crisis
+from guide.triage import PRIORITY
+
+INFO_SOCIAL = "line-info-social-811-option-2"
+LINE_211 = "line-211-grand-montreal-quebec-regions"
+YOUTH_LINES = ("line-tel-jeunes", "line-jeunesse-j-ecoute")
+MAX_LINES = 2
+
+
+def crisis_of(engine, turn) -> Crisis:
+    st, triage = turn.state, turn.triage
+    now = list(triage.kinds) if triage is not None and triage.detected else []
+    st.crisis_kinds = sorted(set(st.crisis_kinds) | set(now), key=lambda k: PRIORITY.index(k) if k in PRIORITY else 99)
+    kinds = now or list(st.crisis_kinds)
+    if not kinds:
+        return Crisis()
+    desk = engine.crisis_desk
+    contacts = desk.contacts(kinds, region=turn.region, young=turn.young, lang=turn.language)
+    return Crisis(detected=True, kind=kinds[0], kinds=kinds, method=triage.method if now else "carried_over",
+                  contacts=contacts, urgent=bool(now) and desk.urgent(turn.text, kinds), carried_over=not now)
+
+
+def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
+    st, desk, region = turn.state, engine.crisis_desk, turn.region
+    cued = set(st.cued_lines)
+    if turn.text and not turn.place_only:
+        cued = set()
+    chosen: list[dict] = []
+    wanted: list[str] = []
+    if turn.young:
+        wanted += list(YOUTH_LINES[:1])
+    for nid in turn.active_needs[:2]:
+        need = engine.needs.get(nid)
+        wanted += [lid for lid in (need.lines if need else []) if lid not in wanted]
+    for lid in wanted:
+        if lid in exclude or lid == INFO_SOCIAL or any(c["id"] == lid for c in chosen):
+            continue
+        if turn.text and not turn.place_only:
+            if not engine.cues.line_allowed(lid, turn.text, turn.young):
+                continue
+        elif lid not in cued:
+            continue  # a reply that is only a place: the lines the earlier words called for
+        line = desk.line(lid, region)
+        if line is None or not line.get("phone") or (line.get("regional") and not region):
+            continue
+        chosen.append(line)
+        if len(chosen) >= MAX_LINES:
+            break
+    if turn.text and not turn.place_only:
+        st.cued_lines = [c["id"] for c in chosen]
+    return chosen
+
+
+def run(turn, engine) -> None:
+    turn.crisis = crisis_of(engine, turn)
+    desk = engine.crisis_desk
+    turn.info_social = desk.info_social()
+    loc = turn.location
+    if loc is not None and loc.ok and engine.directory is not None:
+        from guide.directory.near import services_near
+
+        turn.clscs = services_near(loc, kind="clsc", limit=3, corpus_dir=engine.settings.corpus_dir)
+    exclude = {c["id"] for c in turn.crisis.contacts}
+    if turn.other_language:
+        extra = desk.line(LINE_211)
+        turn.lines = [extra] if extra else []
+    elif turn.text or turn.place_only:
+        turn.lines = lines_for(engine, turn, exclude)
+    seen = exclude | {c["id"] for c in turn.lines}
+    info = [turn.info_social] if turn.info_social and INFO_SOCIAL not in seen else []
+    turn.services = turn.crisis.contacts + turn.clscs + info + turn.lines
