@@ -1,10 +1,12 @@
 """Bounded load test of the API on loopback: p50/p95 latency and throughput under concurrency.
 
-    python benchmarks/bench_api.py [--requests 1000] [--concurrency 8] [--workers 1]
+    python benchmarks/bench_api.py [--requests 1000] [--concurrency 8] [--workers 1] [--base-url URL]
 
 Starts ``guide serve`` on 127.0.0.1 (a free port, rate limit lifted for the run), warms it up,
 then sends a fixed number of requests from ``--concurrency`` clients to /v1/services/near and
 /v1/chat, and prints the figures. Traffic goes to loopback only; the run stops by itself.
+With ``--base-url`` no server is started: the running API (or the proxy in front of several, see
+``deploy/cluster.sh``) at that address is measured, and must allow the load (rate limit).
 """
 
 from __future__ import annotations
@@ -55,12 +57,33 @@ async def load(base: str, make_request, n: int, concurrency: int) -> tuple[list[
         return lat, time.perf_counter() - t0, errors
 
 
+def run(base: str, args) -> int:
+    """Warm up, then measure each route; prints one line per route."""
+
+    async def near(client, i):
+        return await client.get("/v1/services/near", params={"where": PLACES[i % len(PLACES)], "limit": 5})
+
+    async def chat(client, i):  # each message unique: no cache helps the figures
+        return await client.post("/v1/chat", json={"messages": [{"role": "user", "content": f"{MESSAGES[i % len(MESSAGES)]} ({i})"}],
+                                                   "where": PLACES[i % len(PLACES)]})
+
+    for name, fn in (("/v1/services/near", near), ("/v1/chat", chat)):
+        asyncio.run(load(base, fn, 50, args.concurrency))  # warm
+        lat, secs, errors = asyncio.run(load(base, fn, args.requests, args.concurrency))
+        print(f"{name:20} {args.requests} requests, {args.concurrency} clients: {args.requests / secs:7.1f} req/s  "
+              f"p50 {pct(lat, 50):6.1f} ms  p95 {pct(lat, 95):6.1f} ms  errors {errors}", flush=True)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--base-url", default="", help="measure the API already running there (no server started)")
     args = ap.parse_args()
+    if args.base_url:
+        return run(args.base_url.rstrip("/"), args)
     port = free_port()
     env = dict(os.environ, GUIDE_API_RATE_LIMIT="1000000/minute")
     t0 = time.perf_counter()
@@ -79,19 +102,7 @@ def main() -> int:
             print("server did not start:", proc.stderr.read().decode()[-2000:] if proc.stderr else "")
             return 1
         print(f"server ready in {time.perf_counter() - t0:.1f} s (cold start incl. warm-up), workers={args.workers}")
-
-        async def near(client, i):
-            return await client.get("/v1/services/near", params={"where": PLACES[i % len(PLACES)], "limit": 5})
-
-        async def chat(client, i):  # each message unique: no cache helps the figures
-            return await client.post("/v1/chat", json={"messages": [{"role": "user", "content": f"{MESSAGES[i % len(MESSAGES)]} ({i})"}],
-                                                       "where": PLACES[i % len(PLACES)]})
-
-        for name, fn in (("/v1/services/near", near), ("/v1/chat", chat)):
-            asyncio.run(load(base, fn, 50, args.concurrency))  # warm
-            lat, secs, errors = asyncio.run(load(base, fn, args.requests, args.concurrency))
-            print(f"{name:20} {args.requests} requests, {args.concurrency} clients: {args.requests / secs:7.1f} req/s  "
-                  f"p50 {pct(lat, 50):6.1f} ms  p95 {pct(lat, 95):6.1f} ms  errors {errors}")
+        run(base, args)
         rss = subprocess.run(["ps", "-o", "rss=", "--ppid", str(proc.pid), "-p", str(proc.pid)], capture_output=True, text=True).stdout.split()
         print(f"server memory (RSS, all processes): {sum(int(x) for x in rss) / 1024:.0f} MiB")
     finally:

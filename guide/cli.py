@@ -37,19 +37,46 @@ def fail(code: str, message: str, as_json: bool) -> NoReturn:
     raise typer.Exit(2)
 
 
+class IndexUnavailable(Exception):
+    """The index cannot be opened; ``reason`` is short and plain ("index damaged", "disk full")."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+INDEX_HELP = {
+    "index damaged": ("L'index est endommagé. Réparez-le avec « guide index --rebuild ».",
+                      "The index is damaged. Repair it with 'guide index --rebuild'."),
+    "disk full": ("Le disque est plein : libérez de l'espace, puis relancez « guide index ».",
+                  "The disk is full: free some space, then run 'guide index' again."),
+    "Chroma server unreachable": ("Le serveur Chroma (GUIDE_CHROMA_HOST) ne répond pas.",
+                                  "The Chroma server (GUIDE_CHROMA_HOST) does not answer."),
+}
+
+
+def index_message(reason: str) -> str:
+    fr, en = INDEX_HELP.get(reason, (f"Index indisponible ({reason}).", f"Index unavailable ({reason})."))
+    return f"{fr} / {en}"
+
+
 def open_index(quiet: bool = False):
-    """Open (and on first use build) the index, with a progress bar on stderr."""
-    from guide.index import Index
+    """Open (and on first use build) the index, with a progress bar on stderr. Raises
+    ``IndexUnavailable`` with a plain reason when it cannot be opened."""
+    from guide.index import Index, describe_failure
 
     settings = get_settings()
-    with Progress(TextColumn("[bold]Indexation / Indexing"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
-        task = bar.add_task("index", total=None)
+    try:
+        with Progress(TextColumn("[bold]Indexation / Indexing"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
+            task = bar.add_task("index", total=None)
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
 
-        return Index.open(settings, progress=progress)
+            return Index.open(settings, progress=progress)
+    except Exception as exc:  # damaged file, full disk, dead server: named plainly, never a traceback
+        raise IndexUnavailable(describe_failure(exc)) from None
 
 
 @corpus_app.command("build")
@@ -63,18 +90,44 @@ def corpus_build() -> None:
 
 
 @app.command("index")
-def index_cmd(json_out: bool = typer.Option(False, "--json", help="Print the refresh report as JSON.")) -> None:
-    """Build or refresh the index (idempotent: unchanged input does nothing)."""
-    from guide.index import _store, refresh_store
+def index_cmd(
+    json_out: bool = typer.Option(False, "--json", help="Print the refresh report as JSON."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Set the current index aside and build it anew "
+                                 "(repairs a damaged index)."),
+) -> None:
+    """Build or refresh the index (idempotent: unchanged input does nothing). A damaged embedded
+    index is set aside (renamed, not deleted) and rebuilt automatically."""
+    from guide.index import _store, describe_failure, rebuild as rebuild_index, refresh_store
     from guide.records import load_records
 
     settings = get_settings()
-    records = load_records(settings.corpus_dir)
-    store = _store(settings)
     with Progress(TextColumn("[bold]Indexation / Indexing"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err) as bar:
         task = bar.add_task("index", total=None)
-        report = refresh_store(settings, store, records, lambda d, t: bar.update(task, completed=d, total=t))
+
+        def progress(d: int, t: int) -> None:
+            bar.update(task, completed=d, total=t)
+
+        try:
+            if rebuild:
+                report = rebuild_index(settings, progress)
+            else:
+                try:
+                    report = refresh_store(settings, _store(settings), load_records(settings.corpus_dir), progress)
+                except Exception as exc:  # a damaged embedded index is repaired; anything else is reported below
+                    if describe_failure(exc) != "index damaged" or settings.chroma_host:
+                        raise
+                    bar.stop()
+                    err.print("L'index était endommagé : il est mis de côté et reconstruit. / "
+                              "The index was damaged: it is set aside and rebuilt.", style="yellow")
+                    report = rebuild_index(settings, progress)
+        except Exception as exc:  # full disk, dead server, unreadable files: a plain message, exit 1
+            reason = describe_failure(exc)
+            if json_out:
+                emit_json({"error": {"code": "index_unavailable", "reason": reason, "message": index_message(reason)}})
+            else:
+                err.print(index_message(reason), style="bold red", markup=False)
+            raise typer.Exit(1) from None
     if json_out:
         emit_json(report.as_dict())
     elif report.skipped:
@@ -105,7 +158,15 @@ def search_cmd(
         fail(exc.code, exc.message, json_out)
     if q.notice:
         err.print(f"[yellow]{q.notice}[/]")
-    hits = search(open_index(quiet=json_out), q.text, kind=kind, limit=limit, mode=mode)  # type: ignore[arg-type]
+    try:
+        ix = open_index(quiet=json_out)
+    except IndexUnavailable as exc:
+        if json_out:
+            emit_json({"error": {"code": "search_unavailable", "reason": exc.reason, "message": index_message(exc.reason)}})
+        else:
+            err.print(index_message(exc.reason), style="bold red", markup=False)
+        raise typer.Exit(1) from None
+    hits = search(ix, q.text, kind=kind, limit=limit, mode=mode)  # type: ignore[arg-type]
     if json_out:
         emit_json([h.model_dump(exclude={"metadata"}) for h in hits])
         return
@@ -119,10 +180,14 @@ def search_cmd(
 
 
 def _load_engine(quiet: bool):
-    from guide.engine import get_engine
+    from guide.engine import Engine
 
-    open_index(quiet=quiet)  # builds the index on first use, with a progress bar
-    return get_engine()
+    try:
+        ix = open_index(quiet=quiet)  # builds the index on first use, with a progress bar
+    except IndexUnavailable as exc:  # the engine still answers (crisis first) without the index
+        err.print(index_message(exc.reason), style="yellow", markup=False)
+        return Engine(get_settings(), index_error=exc.reason)
+    return Engine(get_settings(), index=ix)
 
 
 def _print_answer(a) -> None:
@@ -192,12 +257,21 @@ def serve_cmd(
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     workers: int = typer.Option(1, "--workers", min=1, max=16, help="Processes (each loads the engine)."),
 ) -> None:
-    """Run the HTTP API (OpenAPI page at /docs). Stateless: run as many as you like."""
+    """Run the HTTP API (OpenAPI page at /docs). Stateless: run as many as you like.
+
+    Timeouts, header limits, trusted proxies (GUIDE_API_TRUSTED_PROXIES) and GUIDE_LOG_LEVEL come
+    from the settings (guide.api.app.server_options)."""
     import uvicorn
 
-    open_index(quiet=False)  # build the index once, before workers start
+    from guide.api.app import configure_logging, server_options
+
+    configure_logging(get_settings())
+    try:
+        open_index(quiet=False)  # build the index once, before workers start
+    except IndexUnavailable as exc:  # serve anyway: crisis answers need no index; /healthz says degraded
+        err.print(index_message(exc.reason), style="yellow", markup=False)
     uvicorn.run("guide.api.app:app_factory", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_level="warning")
+                **server_options(get_settings()))
 
 
 def _mount_optional() -> None:
@@ -219,11 +293,24 @@ _mount_optional()
 
 
 def main() -> None:
+    from guide.text import clean_text
+
+    # invalid UTF-8 on the command line reaches Python as lone surrogates: cleaned at the boundary
+    sys.argv = [clean_text(a) for a in sys.argv]
     try:
         app()
     except KeyboardInterrupt:
         err.print("Interrompu. / Interrupted.")
         sys.exit(130)
+    except Exception as exc:  # last resort: a plain message, never a traceback
+        import logging
+
+        logging.getLogger("guide.cli").debug("unexpected error", exc_info=True)
+        err.print(f"Erreur inattendue ({type(exc).__name__}). Si vous êtes en danger, appelez le 911 ; "
+                  f"pour parler à quelqu'un, l'Info-Social 811, option 2. / Unexpected error "
+                  f"({type(exc).__name__}). If you are in danger, call 911; to talk to someone, Info-Social 811, "
+                  "option 2.", markup=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,18 @@
    Hull → Gatineau, Sainte-Foy → Québec; English names such as Three Rivers), each with its
    justification;
 4. an Indigenous community or other place that the MSSS M02 file or simplemaps lists but that is
-   not a MAMH municipality (Kahnawake, Wendake, Mashteuiatsh, ...);
-5. a Canadian place or province outside Québec → ``error="outside_quebec"``.
+   not a MAMH municipality (Kahnawake, Wendake, Mashteuiatsh, ...); ``corpus/geo/communities.csv``
+   names the First Nations communities, their other names (Maliotenam, Manouane, Obedjiwan...), their
+   region, and where their position comes from (their M02 installations, simplemaps, or, when no
+   source has it, the neighbouring municipality, which the precision note says);
+5. a name followed by its region or a nearby town (``"L'Ange-Gardien (Outaouais)"``,
+   ``"Lac-Simon, Abitibi"``) settles homonyms;
+6. a Canadian place or province outside Québec → ``error="outside_quebec"``.
 
-Anything else is ``error="unknown_place"`` with close names as ``suggestions``.
+Anything else is ``error="unknown_place"`` with close names as ``suggestions``. A name shared by
+several places resolves to the most populous, with ``ambiguous=True`` and the others as
+``suggestions``; a bare saint's name shared by several towns ("Sainte-Anne") is ``unknown_place``
+with ``ambiguous=True`` and those towns as suggestions.
 
 Sources (all under ``corpus/sources``; see corpus/SOURCES.md): GeoNames FSA centroids (CC BY 4.0),
 MAMH "Répertoire des municipalités" (names, regions, town-hall postal codes; no coordinates),
@@ -27,7 +35,11 @@ M02 installations located in it; failing that, at the centroid of its town hall'
 municipality's CLSC territory is known when every M02 installation located in it (or, when it has
 none, every installation of its census division) lies in one single CLSC territory: this is an
 inference from installation addresses, not the official MSSS territory map (M34), which is not in
-the corpus.
+the corpus. A borough, sector or former town (an alias) is placed at its own position: the one
+``corpus/geo/sector_positions.csv`` gives (GeoNames centroids of its FSAs, or M02 installations in
+it, each row with its justification), else its simplemaps point, else the FSAs GeoNames names after
+it; its CLSC territory is the one named after it, else the single territory of the CLSC-mission
+installations with an address in its FSAs.
 
 Everything is loaded once per process (``gazetteer()`` is cached).
 """
@@ -117,9 +129,11 @@ _ABBREVIATIONS = ((re.compile(r"\bst\b"), "saint"), (re.compile(r"\bste\b"), "sa
                   (re.compile(r"\bsts\b"), "saints"), (re.compile(r"\bmt\b"), "mont"))
 
 
-@lru_cache(maxsize=65536)
 def place_words(text: str) -> str:
-    """Accent-folded, lower-case words; ``St``/``Ste`` expanded; qualifiers (``, QC``) dropped."""
+    """Accent-folded, lower-case words; ``St``/``Ste`` expanded; qualifiers (``, QC``) dropped.
+
+    Not cached: it sees whole messages, and nothing a person writes may stay in memory after the
+    request (a few microseconds of regular expressions; the gazetteer's keys are built once)."""
     s = fold(text or "").replace("’", "'").strip()
     s = _QUALIFIER.sub("", s).strip() or s
     s = _NON_WORD.sub(" ", s).strip()
@@ -173,6 +187,8 @@ class Location(BaseModel):
     precision_note: dict[str, str] | None = None
     suggestions: list[str] = Field(default_factory=list)
     message: dict[str, str] | None = None
+    ambiguous: bool = Field(default=False, description="Several places bear this name: the others are in "
+                                                        "suggestions (the most populous was chosen, or none)")
 
     @property
     def ok(self) -> bool:
@@ -202,6 +218,9 @@ class Place:
     clsc_code: str | None = None
     clsc_basis: str | None = None
     clsc_seen: tuple[str, ...] = ()
+    mrc: str | None = None
+    nation: str | None = None
+    other_names: tuple[str, ...] = ()
 
 
 @dataclass
@@ -242,6 +261,8 @@ class Gazetteer:
     inst_rss: list[str]
     fuzzy_choices: list[str] = field(default_factory=list)
     fuzzy_labels: list[str] = field(default_factory=list)
+    region_keys: dict[str, str] = field(default_factory=dict)  # key of a region's name -> MAMH region
+    named: list[tuple[str, Place | Alias]] = field(default_factory=list)  # (place_words(name), place or alias)
 
     def nearest_rss(self, lat: float, lon: float) -> str | None:
         if not len(self.inst_lat):
@@ -387,6 +408,7 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
             mun_code=r["mcode"], population=int(float(r["mpopul"] or 0)), region=region,
             region_code=region_code, fsa=fsa, rss_code=rss, clsc_code=clsc, clsc_basis=basis,
             clsc_seen=tuple(sorted({x["CLSC_CODE"] for x in rows if x["CLSC_CODE"]})),
+            mrc=_mrc_name(r["mrc"]),
         ))
 
     # Communities outside the MAMH repertoire: from M02 (with territory), then from simplemaps.
@@ -409,6 +431,8 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
                             longitude=float(c["lng"]), coordinates_source="simplemaps"))
         known.add(key)
 
+    _add_communities(_read_csv(Path(corpus_dir) / "geo" / "communities.csv"), places)
+
     inst_lat = np.array([float(r["LATITUDE"]) for r in m02])
     inst_lon = np.array([float(r["LONGITUDE"]) for r in m02])
     inst_rss = [r["RSS_CODE"] for r in m02]
@@ -418,11 +442,13 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
 
     by_key: dict[str, list[Place]] = defaultdict(list)
     for p in places:
-        by_key[place_key(p.name)].append(p)
+        for key in dict.fromkeys(place_key(n) for n in (p.name, *p.other_names)):
+            by_key[key].append(p)
     for plist in by_key.values():
         plist.sort(key=lambda p: (p.kind != "municipality", -p.population, p.mun_code or p.name))
 
-    aliases = _load_aliases(alias_rows, by_key, fsas, sm_qc, clsc_names)
+    sectors = {place_key(r["alias"]): r for r in _read_csv(Path(corpus_dir) / "geo" / "sector_positions.csv")}
+    aliases = _load_aliases(alias_rows, by_key, fsas, sm_qc, clsc_names, sectors, m02)
 
     # FSA -> municipality: GeoNames' municipal code, else the single simplemaps place listing it.
     fsa_place: dict[str, Place] = {}
@@ -452,12 +478,91 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
         labels.setdefault(place_words(a.alias), f"{a.alias} ({a.target.name})")
     g.fuzzy_choices = list(labels)
     g.fuzzy_labels = list(labels.values())
+    g.region_keys = _region_keys(places, _read_csv(Path(corpus_dir) / "geo" / "region_names.csv"),
+                                 set(by_key) | set(aliases))
+    g.named = [(place_words(n), p) for p in places for n in dict.fromkeys((p.name, *p.other_names))]
+    g.named += [(place_words(a.alias), a) for a in aliases.values()]
     return g
+
+
+def _mrc_name(text: str) -> str | None:
+    """``"MRC Beauce-Sartigan (290)"`` → ``"Beauce-Sartigan"``."""
+    name = _paren_code(text)[0]
+    if not name:
+        return None
+    return re.sub(r"^MRC\s+", "", name).strip() or None
+
+
+def _region_keys(places: list[Place], rows: list[dict[str, str]], place_keys: set[str]) -> dict[str, str]:
+    """Names that point to an administrative region: the MAMH region names, the names of the MRCs
+    whose municipalities all lie in one region (with and without their article; not an MRC named like
+    a town, such as Joliette), and the usual names of ``corpus/geo/region_names.csv`` (Abitibi,
+    Beauce, Charlevoix, Bas-du-Fleuve...)."""
+    regions = {p.region for p in places if p.region and p.kind == "municipality"}
+    out: dict[str, str] = {place_key(r): r for r in regions}
+    mrc_regions: dict[str, set[str]] = defaultdict(set)
+    for p in places:
+        if p.mrc and p.region:
+            mrc_regions[p.mrc].add(p.region)
+    for mrc, regs in mrc_regions.items():
+        if len(regs) == 1:
+            region = next(iter(regs))
+            for name in {mrc, re.sub(r"^(?:La |Le |Les |L'|D')", "", mrc)}:
+                if place_key(name) not in place_keys:
+                    out.setdefault(place_key(name), region)
+    for row in rows:
+        if row["region"] not in regions:
+            raise ValueError(f"region_names.csv: unknown region {row['region']!r}")
+        out[place_key(row["phrase"])] = row["region"]
+    return out
+
+
+def _add_communities(rows: list[dict[str, str]], places: list[Place]) -> None:
+    """First Nations and Inuit communities of ``corpus/geo/communities.csv``: the community built from
+    its M02 installations or simplemaps point is named and given its region and other names; a
+    community that no source places is placed at its neighbouring municipality (``neighbour:<name>``),
+    whose health region and CLSC territory it shares."""
+    regions = {p.region: p.region_code for p in places if p.region}
+    communities = {p.name: p for p in places if p.kind == "community"}
+    municipalities: dict[str, list[Place]] = defaultdict(list)
+    for p in places:
+        if p.kind == "municipality":
+            municipalities[place_key(p.name)].append(p)
+    for row in rows:
+        kind, _, ref = row["position"].partition(":")
+        if row["region"] not in regions:
+            raise ValueError(f"communities.csv: unknown region {row['region']!r}")
+        others = [n.strip() for n in row["other_names"].split("|") if n.strip()]
+        if kind in ("m02", "simplemaps"):
+            place = communities.get(ref)
+            if place is None or (kind == "m02") != (place.coordinates_source == "m02_installations"):
+                raise ValueError(f"communities.csv: no {kind} community {ref!r}")
+            if place.name != row["name"]:
+                others.append(place.name)
+                place.name = row["name"]
+        elif kind == "municipality":
+            near = municipalities.get(place_key(ref))
+            if not near:
+                raise ValueError(f"communities.csv: unknown municipality {ref!r}")
+            t = near[0]
+            place = Place(name=row["name"], kind="community", latitude=t.latitude, longitude=t.longitude,
+                          coordinates_source=f"neighbour:{t.name}", rss_code=t.rss_code, clsc_code=t.clsc_code,
+                          clsc_basis="neighbour" if t.clsc_code else None)
+            places.append(place)
+        else:
+            raise ValueError(f"communities.csv: bad position {row['position']!r}")
+        place.region, place.region_code, place.nation = row["region"], regions[row["region"]], row["nation"]
+        place.other_names = tuple(dict.fromkeys(n for n in others if n != place.name))
 
 
 def _alias_clsc(alias_key: str, target: Place, clsc_names: dict[str, str]) -> str | None:
     """The CLSC territory named after an alias (Hull, Verdun, Sainte-Foy in "Sainte-Foy - Sillery",
-    Limoilou in "Limoilou-Vanier"), among the territories seen in the target municipality."""
+    Limoilou in "Limoilou-Vanier"), among the territories seen in the target municipality; a
+    territory bearing exactly the alias's name wins ("Plateau-Mont-Royal", not also "Mont-Royal")."""
+    exact = {code for code in target.clsc_seen
+             if alias_key in {place_key(part) for part in [clsc_names[code], *clsc_names[code].split(" - ")]}}
+    if len(exact) == 1:
+        return exact.pop()
     hits = set()
     for code in target.clsc_seen:
         for part in [clsc_names[code], *clsc_names[code].split(" - ")]:
@@ -508,14 +613,41 @@ def _repair_fsas(fsas: dict[str, Fsa], m02: list[dict[str, str]], sm_qc: dict[st
                           source="m02_installations" if rows else "simplemaps")
 
 
+def _sector_clsc(target: Place, fsa_codes: list[str], rows: list[dict[str, str]],
+                 m02_by_fsa: dict[str, list[dict[str, str]]]) -> str | None:
+    """The CLSC territory of a sector from the M02 installations of its target municipality with an
+    address in its FSAs (or listed for it): the single territory of the CLSC-mission ones, else, when
+    none has the mission, the single territory of all of them."""
+    rows = rows + [r for f in fsa_codes for r in m02_by_fsa.get(f, []) if r["MUN_CODE"] == target.mun_code]
+    for group in ([r for r in rows if r["CLSC"] == "Oui"], rows):
+        codes = {r["CLSC_CODE"] for r in group if r["CLSC_CODE"]}
+        if codes:
+            return codes.pop() if len(codes) == 1 else None
+    return None
+
+
 def _load_aliases(rows: list[dict[str, str]], by_key: dict[str, list[Place]], fsas: dict[str, Fsa],
-                  sm_qc: dict[str, dict[str, str]], clsc_names: dict[str, str]) -> dict[str, Alias]:
-    """Aliases → target municipality. An alias is placed at its own simplemaps point when there is
-    one, else at the mean centroid of the FSAs whose GeoNames name starts with it (e.g. Chicoutimi →
-    "Chicoutimi East", ...) within 60 km of the target, else at the target municipality. Its CLSC
-    territory is the one named after it, if any (see ``_alias_clsc``), else the target's."""
+                  sm_qc: dict[str, dict[str, str]], clsc_names: dict[str, str],
+                  sectors: dict[str, dict[str, str]] | None = None,
+                  m02: list[dict[str, str]] | None = None) -> dict[str, Alias]:
+    """Aliases → target municipality. An alias is placed at the position ``sector_positions.csv``
+    gives it (mean centroid of the FSAs it lists, or mean position of the M02 installations it
+    lists), else at its own simplemaps point, else at the mean centroid of the FSAs whose GeoNames
+    name starts with it (e.g. Chicoutimi → "Chicoutimi East", ...) within 60 km of the target, else
+    at the target municipality. Its CLSC territory is the one named after it, if any (see
+    ``_alias_clsc``), else the one of the installations in its FSAs (``_sector_clsc``), else the
+    target's."""
+    sectors = sectors or {}
+    m02 = m02 or []
+    m02_by_code = {r["INSTAL_COD"]: r for r in m02}
+    m02_by_fsa: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in m02:
+        m02_by_fsa[r["CODE_POSTA"][:3].upper()].append(r)
     out: dict[str, Alias] = {}
     qc_fsas = [(f, place_words(f.place_name) + " ") for f in fsas.values() if f.province == "QC"]
+    for key, row in sectors.items():
+        if key not in {place_key(r["alias"]) for r in rows}:
+            raise ValueError(f"sector_positions.csv: {row['alias']!r} is not in aliases.csv")
     for row in rows:
         targets = [p for p in by_key.get(place_key(row["municipality"]), []) if p.kind == "municipality"]
         if not targets:
@@ -524,7 +656,23 @@ def _load_aliases(rows: list[dict[str, str]], by_key: dict[str, list[Place]], fs
         key = place_key(row["alias"])
         words = place_words(row["alias"])
         sm = sm_qc.get(key)
-        if sm:
+        sector = sectors.get(key)
+        listed: list[dict[str, str]] = []
+        fsa_codes: list[str] = []
+        if sector:
+            fsa_codes = sector["fsas"].split()
+            listed = [m02_by_code[c] for c in sector["installations"].split()]
+            if any(f not in fsas for f in fsa_codes) or not (fsa_codes or listed):
+                raise ValueError(f"sector_positions.csv: bad FSA or no position for {row['alias']!r}")
+            if fsa_codes:
+                lat = float(np.mean([fsas[f].latitude for f in fsa_codes]))
+                lon = float(np.mean([fsas[f].longitude for f in fsa_codes]))
+                src = "fsa_centroids:" + " ".join(sorted(fsa_codes))
+            else:
+                lat = float(np.mean([float(r["LATITUDE"]) for r in listed]))
+                lon = float(np.mean([float(r["LONGITUDE"]) for r in listed]))
+                src = "m02_installations:" + " ".join(r["INSTAL_COD"] for r in listed)
+        elif sm:
             lat, lon, src = float(sm["lat"]), float(sm["lng"]), "simplemaps"
         else:
             near = [f for f, fw in qc_fsas if fw.startswith(words + " ")
@@ -533,10 +681,13 @@ def _load_aliases(rows: list[dict[str, str]], by_key: dict[str, list[Place]], fs
                 lat = float(np.mean([f.latitude for f in near]))
                 lon = float(np.mean([f.longitude for f in near]))
                 src = "fsa_centroids:" + " ".join(sorted(f.fsa for f in near))
+                fsa_codes = [f.fsa for f in near]
             else:
                 lat, lon, src = target.latitude, target.longitude, f"municipality:{target.coordinates_source}"
-        out[key] = Alias(row["alias"], target, row["kind"], row["justification"], lat, lon, src,
-                         _alias_clsc(key, target, clsc_names))
+        clsc = _alias_clsc(key, target, clsc_names)
+        if clsc is None and (fsa_codes or listed):
+            clsc = _sector_clsc(target, fsa_codes, listed, m02_by_fsa)
+        out[key] = Alias(row["alias"], target, row["kind"], row["justification"], lat, lon, src, clsc)
     return out
 
 
@@ -558,12 +709,29 @@ _PRECISION = {
                       "Approximate position: centre of the postal area {fsa} of {name}'s town hall; distances "
                       "may be off by several kilometres."),
     "alias": ("{alias} fait partie de {name} ({why}).", "{alias} is part of {name} ({why})."),
+    "neighbour": ("Position approximative : {neighbour}, municipalité voisine (la position propre de {name} "
+                  "n'est dans aucune des sources de Guide) ; les distances sont approximatives.",
+                  "Approximate position: {neighbour}, the neighbouring municipality ({name}'s own position is "
+                  "in none of Guide's sources); distances are approximate."),
     "alias_city": (" Position : centre de {name}.", " Position: centre of {name}."),
 }
 
 
 def _error(query: str, code: ErrorCode, fr: str, en: str, **extra: object) -> Location:
     return Location(query=query, error=code, message={"fr": fr, "en": en}, **extra)
+
+
+_SHOWABLE = re.compile(r"[\w' .,()/-]{1,60}")
+
+
+def _quoted(query: str, lang: str) -> str:
+    """The person's place, quoted back only when it is plainly a place (letters, digits, spaces,
+    hyphens, apostrophes; at most 60 characters); anything else (markup, a phone number, a
+    sentence) is not repeated: "ce lieu" / "this place"."""
+    q = (query or "").strip()
+    if q and _SHOWABLE.fullmatch(q) and not re.search(r"\d{3}.*\d{4}", q):
+        return f"« {q} »" if lang == "fr" else f'"{q}"'
+    return "ce lieu" if lang == "fr" else "this place"
 
 
 def _unknown(query: str, g: Gazetteer, key_words: str) -> Location:
@@ -580,9 +748,9 @@ def _unknown(query: str, g: Gazetteer, key_words: str) -> Location:
     hint_en = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
     return _error(
         query, "unknown_place",
-        f"Je ne trouve pas « {query} » parmi les municipalités du Québec. Vérifiez l'orthographe ou donnez "
+        f"Je ne trouve pas {_quoted(query, 'fr')} parmi les municipalités du Québec. Vérifiez l'orthographe ou donnez "
         f"un code postal (ex. H2L 3C3).{hint_fr}",
-        f"I can't find \"{query}\" among Québec municipalities. Check the spelling or give a postal code "
+        f"I can't find {_quoted(query, 'en')} among Québec municipalities. Check the spelling or give a postal code "
         f"(e.g. H2L 3C3).{hint_en}",
         suggestions=suggestions,
     )
@@ -590,22 +758,26 @@ def _unknown(query: str, g: Gazetteer, key_words: str) -> Location:
 
 def _outside(query: str, where: str, province: str) -> Location:
     prov = PROVINCES.get(province, province)
+    qfr, qen = _quoted(query, "fr"), _quoted(query, "en")
+    qfr, qen = qfr[:1].upper() + qfr[1:], qen[:1].upper() + qen[1:]
     return _error(
         query, "outside_quebec",
-        f"« {query} » est hors du Québec ({prov}). Guide ne couvre que les services du Québec : "
+        f"{qfr} est hors du Québec ({prov}). Guide ne couvre que les services du Québec : "
         f"donnez une ville ou un code postal du Québec.",
-        f"\"{query}\" is outside Québec ({prov}). Guide only covers services in Québec: "
+        f"{qen} is outside Québec ({prov}). Guide only covers services in Québec: "
         f"give a Québec town or postal code.",
         resolved=where, province=province,
     )
 
 
 def _invalid_postal(query: str) -> Location:
+    qfr, qen = _quoted(query, "fr"), _quoted(query, "en")
+    qfr, qen = qfr[:1].upper() + qfr[1:], qen[:1].upper() + qen[1:]
     return _error(
         query, "invalid_postal_code",
-        f"« {query} » n'est pas un code postal canadien valide. Format attendu : lettre-chiffre-lettre "
+        f"{qfr} n'est pas un code postal canadien valide. Format attendu : lettre-chiffre-lettre "
         f"chiffre-lettre-chiffre, par exemple H2L 3C3 (ou seulement les 3 premiers caractères, H2L).",
-        f"\"{query}\" is not a valid Canadian postal code. Expected format: letter-digit-letter "
+        f"{qen} is not a valid Canadian postal code. Expected format: letter-digit-letter "
         f"digit-letter-digit, e.g. H2L 3C3 (or just the first 3 characters, H2L).",
     )
 
@@ -668,16 +840,88 @@ def _from_postal(query: str, code: str, g: Gazetteer) -> Location:
 
 def _from_place(query: str, place: Place, g: Gazetteer, others: list[Place]) -> Location:
     src = place.coordinates_source
-    key = src if src in _PRECISION else "simplemaps"
+    key = "neighbour" if src.startswith("neighbour:") else src if src in _PRECISION else "simplemaps"
     fr, en = _PRECISION[key]
-    fmt = {"name": place.name, "fsa": place.fsa or ""}
+    fmt = {"name": place.name, "fsa": place.fsa or "", "neighbour": src.partition(":")[2]}
     return Location(
         query=query, resolved=place.name, latitude=round(place.latitude, 5), longitude=round(place.longitude, 5),
         kind="municipality" if place.kind == "municipality" else "community", fsa=None,
         coordinates_source=src, precision_note={"fr": fr.format(**fmt), "en": en.format(**fmt)},
-        suggestions=[f"{o.name} ({o.region or o.rss_code})" for o in others],
+        suggestions=[f"{o.name} ({o.region or o.rss_code})" for o in others], ambiguous=bool(others),
         **_territory_fields(g, place, place.latitude, place.longitude),
     )
+
+
+def location_for(query: str, choice: Place | Alias, g: Gazetteer, others: list[Place] | None = None) -> Location:
+    """The ``Location`` of a place or alias chosen among candidates (``others``: its homonyms, when
+    nothing settled which one is meant)."""
+    if isinstance(choice, Alias):
+        return _from_alias(query, choice, g)
+    return _from_place(query, choice, g, [o for o in (others or []) if o is not choice])
+
+
+# Words that may follow a saint's name inside a longer name ("Saint-Georges-de-Windsor").
+_NAME_LINKS = frozenset({"de", "des", "du", "d", "sur", "en", "l", "la", "le", "les", "aux", "au"})
+
+
+def place_candidates(g: Gazetteer, key: str, words: str | None = None) -> tuple[list[Place | Alias], list[Place | Alias]]:
+    """Places a name may designate: those bearing exactly this name (homonyms, most populous first;
+    an alias), and, for a saint's name (``words`` like "sainte anne"), the longer names it begins
+    ("Sainte-Anne-des-Monts", "Saint-Georges-de-Cacouna"...)."""
+    exact: list[Place | Alias] = list(g.by_key.get(key, []))
+    if key in g.aliases:
+        exact.append(g.aliases[key])
+    longer: list[Place | Alias] = []
+    words = words if words is not None else place_words(key)
+    first = words.split()[:1]
+    if first and first[0] in ("saint", "sainte", "saints") and len(words.split()) >= 2:
+        prefix = words + " "
+        seen = {id(x) for x in exact}
+        for name_words, item in g.named:
+            if name_words.startswith(prefix) and name_words[len(prefix):].split()[0] in _NAME_LINKS \
+                    and id(item) not in seen:
+                seen.add(id(item))
+                longer.append(item)
+    return exact, longer
+
+
+def _where(item: Place | Alias) -> tuple[float, float, str | None, int]:
+    if isinstance(item, Alias):
+        return item.latitude, item.longitude, item.target.region, item.target.population
+    return item.latitude, item.longitude, item.region, item.population
+
+
+def choose_place(exact: list[Place | Alias], longer: list[Place | Alias], regions: set[str],
+                 points: list[tuple[float, float]], max_km: float = 100.0) -> tuple[Place | Alias | None, bool]:
+    """The candidate the rest of a message or query designates: those of a region it names, then the
+    one nearest to a town it names (within ``max_km``; a place bearing exactly the name first). Without
+    a hint, the place bearing exactly the name (the most populous); none for a saint's name alone.
+    Returns (choice, settled): ``settled`` is False when homonyms remain."""
+    pool = exact + longer
+    narrowed = False
+    if regions:
+        in_region = [c for c in pool if _where(c)[2] in regions]
+        if in_region:
+            pool, narrowed = in_region, True
+            if len(pool) == 1:
+                return pool[0], True
+    if points and pool:
+        lat = np.array([p[0] for p in points])
+        lon = np.array([p[1] for p in points])
+        named = [c for c in pool if any(c is e for e in exact)]
+        for group in (named, pool):
+            if not group:
+                continue
+            dist = [float(haversine_km(_where(c)[0], _where(c)[1], lat, lon).min()) for c in group]
+            best = int(np.argmin(dist))
+            if dist[best] <= max_km:
+                return group[best], True
+    if narrowed:
+        named = [c for c in pool if any(c is e for e in exact)] or sorted(pool, key=lambda c: -_where(c)[3])
+        return named[0], len(named) == 1
+    if exact:
+        return exact[0], len(exact) == 1
+    return None, False
 
 
 def _from_alias(query: str, alias: Alias, g: Gazetteer) -> Location:
@@ -722,6 +966,12 @@ def resolve(text: str, corpus_dir: Path | None = None) -> Location:
         return _from_place(query, found[0], g, found[1:])
     if key in g.aliases:
         return _from_alias(query, g.aliases[key], g)
+    qualified = _with_qualifier(query, g)
+    if qualified is not None:
+        return qualified
+    exact, longer = place_candidates(g, key, words)
+    if not exact and len(longer) >= 2:  # "Sainte-Anne": several towns, none of this name alone
+        return _unknown(query, g, words).model_copy(update={"ambiguous": True})
     if key in g.outside:
         name, province = g.outside[key]
         return _outside(query, f"{name} ({province})", province)
@@ -729,6 +979,34 @@ def resolve(text: str, corpus_dir: Path | None = None) -> Location:
     if province:
         return _outside(query, query, province)
     return _unknown(query, g, words)
+
+
+def _with_qualifier(query: str, g: Gazetteer) -> Location | None:
+    """``"Lac-Simon, Abitibi"``, ``"L'Ange-Gardien (Outaouais)"``, ``"Saint-Georges, près de Rivière-du-Loup"``:
+    a name followed by the region or a nearby town that says which of its homonyms is meant."""
+    m = re.match(r"^(.+?)\s*[,(]\s*([^,()]+?)\s*\)?\s*$", query)
+    if not m:
+        return None
+    head_words = place_words(m.group(1))
+    head = head_words.replace(" ", "")
+    tail_words = re.sub(r"^(?:pres de|pres d|proche de|near|en|in|au|dans|a|region de|region of) ", "",
+                        place_words(m.group(2)))
+    tail = tail_words.replace(" ", "")
+    exact, longer = place_candidates(g, head, head_words)
+    if not exact and not longer:
+        return None
+    region = g.region_keys.get(tail)
+    points = []
+    if region is None:
+        near = g.by_key.get(tail) or ([g.aliases[tail]] if tail in g.aliases else [])
+        if not near:
+            return None
+        points = [_where(near[0])[:2]]
+    choice, settled = choose_place(exact, longer, {region} if region else set(), points)
+    if choice is None or (region and _where(choice)[2] != region):
+        return None
+    others = [] if settled else [c for c in exact if isinstance(c, Place)]
+    return location_for(query, choice, g, others)
 
 
 def _other_province(query: str) -> str | None:

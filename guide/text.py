@@ -59,7 +59,8 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=2)
 def _stemmer(lang: str) -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("french" if lang == "fr" else "english")
+    # no word cache: the words a person wrote must not stay in memory after the request
+    return Stemmer.Stemmer("french" if lang == "fr" else "english", maxCacheSize=0)
 
 
 # Informal Québec spellings and words, mapped to the forms written documents use (folded).

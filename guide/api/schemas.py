@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from guide.text import clean_text
 
 from guide.engine import ConversationState
 
@@ -23,6 +25,11 @@ class ChatMessage(BaseModel):
     role: Literal["user", "assistant"]
     content: str
 
+    @field_validator("content")
+    @classmethod
+    def _clean(cls, v: str) -> str:
+        return clean_text(v)  # half an emoji (a lone surrogate) must not break anything downstream
+
 
 class ChatRequest(BaseModel):
     """The conversation so far; the server keeps nothing between requests."""
@@ -33,6 +40,11 @@ class ChatRequest(BaseModel):
     lang: Literal["fr", "en"] | None = None
     state: ConversationState | None = Field(None, description="The state returned by the previous reply; "
                                             "without it, the state is rebuilt from the earlier user messages.")
+
+    @field_validator("where")
+    @classmethod
+    def _clean_where(cls, v: str | None) -> str | None:
+        return None if v is None else clean_text(v)
 
 
 class ChatReply(BaseModel):
@@ -68,7 +80,10 @@ class NeedOut(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    """``degraded``: the process answers (crisis lines, directory) but search is down, ``reason`` says why."""
+
+    status: Literal["ok", "degraded"]
+    reason: str | None = None
     index_loaded: bool
     corpus_version: str
     records: int

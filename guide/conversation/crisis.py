@@ -94,6 +94,8 @@ class CrisisDesk:
         self.prose = yaml.safe_load((self.corpus_dir / PROSE_FILE).read_text(encoding="utf-8"))
         self.urgent_patterns = [re.compile(p) for p in self.prose.get("urgent", [])]
         self.always_urgent = set(self.prose.get("always_urgent", []))
+        self.companions = [(c["when"], c["add"], [re.compile(p) for p in c.get("patterns", [])])
+                           for c in self.prose.get("companions", [])]
         self.lines = load_lines(self.corpus_dir)
         self.by_id = {s["id"]: s for s in self.lines}
 
@@ -142,6 +144,15 @@ class CrisisDesk:
                         c["label"] = self.label(c, lang)
                         out.append(c)
         out.sort(key=lambda c: c["id"] != EMERGENCY)  # 911 first, the rest in the kinds' order
+        return out
+
+    def with_companions(self, text: str, kinds: list[str]) -> list[str]:
+        """The kinds, plus a companion kind whose lines the message also calls for."""
+        t = normalise(text) if text else ""
+        out = list(kinds)
+        for when, add, pats in self.companions:
+            if when in out and add not in out and any(p.search(t) for p in pats):
+                out.insert(out.index(when) + 1, add)
         return out
 
     def urgent(self, text: str, kinds: list[str]) -> bool:

@@ -1,9 +1,12 @@
 """``services_near``: the points of service nearest to a person, then the lines that fit the need.
 
 Located services (CLSC intake points, Aire ouverte sites for people aged 12–25, imported community
-services) are ranked by great-circle distance (vectorised haversine over precomputed arrays);
-intake points of the CLSC territory of the person's municipality come first when that territory is
-known. Lines follow, for ``kind="all"``: the lines of the need (``needs.yaml`` order), or, without a
+services) are ranked: those of the CLSC territory of the person's place first (when that territory
+is known), then those of the person's health and social-services region (RSS: a person in Lévis is
+served by Chaudière-Appalaches, not by the Québec City CLSCs across the river), then the others;
+within each group by great-circle distance (vectorised haversine over precomputed arrays). Each
+keeps its ``distance_km``; ``far`` is true beyond 50 km (a remote or fly-in place: the answer says
+the distance plainly and leads with 811), ``in_region`` says it is in the person's RSS. Lines follow, for ``kind="all"``: the lines of the need (``needs.yaml`` order), or, without a
 need, the general-distress lines then the others; a regional line (DPJ) only for people of its
 region. ``limit`` applies to each group (located services, lines).
 """
@@ -23,6 +26,7 @@ Kind = Literal["all", "clsc", "helpline"]
 KINDS: tuple[str, ...] = ("all", "clsc", "helpline")
 LIMIT_MAX = 50
 DEFAULT_NEED_ORDER = "general_distress"
+FAR_KM = 50.0  # beyond this a point of service is "far" (remote places: the answer says so and leads with 811)
 
 
 class InvalidRequest(ValueError):
@@ -80,9 +84,11 @@ def display_name(service: dict, lang: str) -> str:
     return f"{name} — {name_en}"
 
 
-def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | None = None) -> dict[str, Any]:
+def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | None = None,
+            in_region: bool | None = None) -> dict[str, Any]:
     """The service contract (id, name, kind, phone, address, municipality, postal_code, distance_km,
-    no_referral, hours, source, assured_date) plus extras."""
+    no_referral, hours, source, assured_date) plus extras; a located service also says whether it is
+    ``far`` (more than 50 km away) and ``in_region`` (in the person's health region)."""
     note = " / ".join(x for x in (e.note_fr, e.note_en) if x) or None
     return {
         "id": e.id, "name": e.name, "name_en": e.name_en, "kind": e.kind, "phone": e.phone, "address": e.address,
@@ -97,6 +103,8 @@ def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | Non
         "verified": dict(e.verified) if e.verified else None, "note": note, "note_fr": e.note_fr, "note_en": e.note_en,
         "phone_alternates": list(e.phone_alternates), "text_sms": e.text_sms, "source_url": e.source_url,
         "regional": e.region is not None,
+        "far": None if distance_km is None else bool(float(distance_km) > FAR_KM),
+        "in_region": in_region,
     }
 
 
@@ -109,11 +117,16 @@ def _located(d: Directory, loc: Location, kind: str, need: str | None, limit: in
         return []
     dist = haversine_km(float(loc.latitude), float(loc.longitude), d.latitudes, d.longitudes)  # type: ignore[arg-type]
     idx = np.flatnonzero(keep)
-    territory = loc.clsc_code
+    territory, region = loc.clsc_code, loc.rss_code
     home = np.array([territory is not None and d.located[i].clsc_code == territory for i in idx])
-    order = idx[np.lexsort((dist[idx], ~home))][:limit]
+    same = np.array([region is not None and _rss(d.located[i]) == region for i in idx])
+    order = idx[np.lexsort((dist[idx], ~same, ~home))][:limit]
     return [as_dict(d.located[i], dist[i], bool(territory and d.located[i].clsc_code == territory) if territory
-                    else None) for i in order]
+                    else None, bool(region and _rss(d.located[i]) == region) if region else None) for i in order]
+
+
+def _rss(e: Entry) -> str | None:
+    return e.rss_code or e.region
 
 
 def _lines(d: Directory, loc: Location, need: str | None, limit: int, corpus_dir: Path) -> list[dict]:

@@ -17,6 +17,7 @@ MAX_LINES = 2
 def crisis_of(engine, turn) -> Crisis:
     st, triage = turn.state, turn.triage
     now = list(triage.kinds) if triage is not None and triage.detected else []
+    now = engine.crisis_desk.with_companions(turn.text, now) if now else now
     st.crisis_kinds = sorted(set(st.crisis_kinds) | set(now), key=lambda k: PRIORITY.index(k) if k in PRIORITY else 99)
     kinds = now or list(st.crisis_kinds)
     if not kinds:
