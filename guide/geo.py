@@ -263,6 +263,7 @@ class Gazetteer:
     fuzzy_labels: list[str] = field(default_factory=list)
     region_keys: dict[str, str] = field(default_factory=dict)  # key of a region's name -> MAMH region
     named: list[tuple[str, Place | Alias]] = field(default_factory=list)  # (place_words(name), place or alias)
+    by_two_words: dict[str, list[tuple[str, Place | Alias]]] = field(default_factory=dict)  # "sainte anne" -> named
 
     def nearest_rss(self, lat: float, lon: float) -> str | None:
         if not len(self.inst_lat):
@@ -482,6 +483,8 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
                                  set(by_key) | set(aliases))
     g.named = [(place_words(n), p) for p in places for n in dict.fromkeys((p.name, *p.other_names))]
     g.named += [(place_words(a.alias), a) for a in aliases.values()]
+    for name_words, item in g.named:
+        g.by_two_words.setdefault(" ".join(name_words.split()[:2]), []).append((name_words, item))
     return g
 
 
@@ -864,7 +867,8 @@ def location_for(query: str, choice: Place | Alias, g: Gazetteer, others: list[P
 _NAME_LINKS = frozenset({"de", "des", "du", "d", "sur", "en", "l", "la", "le", "les", "aux", "au"})
 
 
-def place_candidates(g: Gazetteer, key: str, words: str | None = None) -> tuple[list[Place | Alias], list[Place | Alias]]:
+def place_candidates(g: Gazetteer, key: str,
+                     words: str | None = None) -> tuple[list[Place | Alias], list[Place | Alias]]:
     """Places a name may designate: those bearing exactly this name (homonyms, most populous first;
     an alias), and, for a saint's name (``words`` like "sainte anne"), the longer names it begins
     ("Sainte-Anne-des-Monts", "Saint-Georges-de-Cacouna"...)."""
@@ -877,7 +881,7 @@ def place_candidates(g: Gazetteer, key: str, words: str | None = None) -> tuple[
     if first and first[0] in ("saint", "sainte", "saints") and len(words.split()) >= 2:
         prefix = words + " "
         seen = {id(x) for x in exact}
-        for name_words, item in g.named:
+        for name_words, item in g.by_two_words.get(" ".join(words.split()[:2]), []):
             if name_words.startswith(prefix) and name_words[len(prefix):].split()[0] in _NAME_LINKS \
                     and id(item) not in seen:
                 seen.add(id(item))

@@ -229,11 +229,12 @@ def _accepted(toks: list[_Tok], span: _Span, kind: str | None, caps_mean: bool, 
 def find_place(text: str, corpus_dir: Path):
     """A place named inside a message ("je reste à Rimouski", "H2L 3C3"), resolved, or None."""
     from guide.geo import (
-        _PC_IN_TEXT, _where, choose_place, gazetteer, location_for, place_candidates, resolve,
+        _PC_IN_TEXT, Place, _where, choose_place, gazetteer, location_for, place_candidates, resolve,
     )
 
     if not text:
         return None
+    text = unicodedata.normalize("NFC", text)
     m = _PC_IN_TEXT.search(text)
     if m:
         return resolve(m.group(0), corpus_dir)
@@ -301,7 +302,5 @@ def find_place(text: str, corpus_dir: Path):
     if choice is None:
         return None
     query = text[toks[best.i].start:toks[best.end - 1].start + len(toks[best.end - 1].raw)]
-    from guide.geo import Place
-
     others = [] if settled else [c for c in exact if isinstance(c, Place)]
     return location_for(query, choice, g, others)

@@ -6,9 +6,10 @@ is known), then those of the person's health and social-services region (RSS: a 
 served by Chaudière-Appalaches, not by the Québec City CLSCs across the river), then the others;
 within each group by great-circle distance (vectorised haversine over precomputed arrays). Each
 keeps its ``distance_km``; ``far`` is true beyond 50 km (a remote or fly-in place: the answer says
-the distance plainly and leads with 811), ``in_region`` says it is in the person's RSS. Lines follow, for ``kind="all"``: the lines of the need (``needs.yaml`` order), or, without a
-need, the general-distress lines then the others; a regional line (DPJ) only for people of its
-region. ``limit`` applies to each group (located services, lines).
+the distance plainly and leads with 811), ``in_region`` says it is in the person's RSS. Lines
+follow, for ``kind="all"``: the lines of the need (``needs.yaml`` order), or, without a need, the
+general-distress lines then the others; a regional line (DPJ) only for people of its region.
+``limit`` applies to each group (located services, lines).
 """
 
 from __future__ import annotations

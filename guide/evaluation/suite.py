@@ -27,6 +27,7 @@ import time
 from collections import Counter, defaultdict
 from typing import Callable
 
+from guide.evaluation import answers
 from guide.evaluation.conversations import aggregate, corpus_numbers, run_dialogues, score_message
 from guide.evaluation.grounding import Sources, address_coverage, check_answer
 from guide.evaluation.metrics import histogram, percentile, rate
@@ -98,6 +99,10 @@ class Scorer:
         r["readability"] = measures(a.answer, a.language) if a.answer.strip() else None
         r["services_got"] = [s["id"] for s in a.services]
         r["citations_got"] = [c.id for c in a.citations]
+        r.update(answers.score(m, a, self.settings.corpus_dir))
+        if m.get("_format") == "answers":  # blind format: expected lines are keys (any line of the key)
+            r["lines_expected"] = r["keys_found"] + r["keys_missing"]
+            r["lines_missing"] = list(r["keys_missing"])
         r["failures"] = failures_of(r)
         return r
 
@@ -127,6 +132,8 @@ def failures_of(r: dict) -> list[str]:
         out.append(f"{'verification' if p['check'] in ('verification', 'unverified_notice') else 'ungrounded'}: {p['detail']}")
     for p in r["contact_problems"]:
         out.append(f"ungrounded: {p}")
+    if "words" in r:
+        out += answers.failures(r)
     return out
 
 
@@ -185,6 +192,15 @@ def summarise_rows(rows: list[dict]) -> dict:
     s["clsc_nearest"] = _r(rate([r["clsc_offered"] and r["clsc_nearest_ok"] for r in placed])) if placed else None
     s["with_needs_n"] = sum(1 for r in real if r["needs_expected"])
     s["with_lines_n"] = sum(1 for r in real if r["lines_expected"])
+    # a measure with no labelled case is unknown, not 0 (a blind set has no needs labels)
+    if not s["with_needs_n"]:
+        s["need_accuracy"] = s["main_need_accuracy"] = None
+    if not s["with_lines_n"]:
+        s["right_line"] = None
+    if not any(r["place"] for r in real):
+        s["clsc_when_place_known"] = None
+    # answers a social worker would sign (guide.evaluation.answers)
+    s["answers"] = answers.summarise(rows)
     # groundedness
     problems = Counter(p["check"] for r in rows for p in r["grounding_problems"])
     problems.update({"contact": sum(len(r["contact_problems"]) for r in rows)})
