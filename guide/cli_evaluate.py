@@ -3,6 +3,9 @@
     guide evaluate [--set small|full|PATH] [--out DIR]
     guide evaluate export-review [--n 40] [--out FILE.xlsx] [--seed 1]
     guide evaluate import-review FILE.xlsx [FILE.xlsx ...]
+    guide evaluate export-answers [--set small|full|PATH] --out FILE.jsonl [--system guide|baseline]
+    guide evaluate import-rubric FILE.csv [--json] [--out FILE.json]
+    guide evaluate --rubric FILE.csv ...   (the rubric's means go into the report)
 
 Mounted by ``guide.cli``::
 
@@ -85,15 +88,25 @@ def evaluate(
     backends: Optional[str] = typer.Option(None, "--backends", help="Embedding backends for retrieval, e.g. use,e5,st "
                                                                    "(default: small = the configured one, full = all)."),
     no_perf: bool = typer.Option(False, "--no-perf", help="Skip cold start and index build (subprocesses)."),
+    rubric: Optional[Path] = typer.Option(None, "--rubric", help="A graded rubric CSV (id, safety, right_door, "
+                                                                "specific_lines, rights, declaration, clarity_warmth, "
+                                                                "accuracy; 0-2): its means go into the report."),
 ) -> None:
     """Run the whole suite on a set, Guide and the baseline side by side, and write the report."""
     if ctx.invoked_subcommand is not None:
         return
+    from guide.evaluation.answers import AnswersError, load_rubric
     from guide.evaluation.report import write_report
     from guide.evaluation.retrieval import SetError
     from guide.evaluation.sets import resolve_set
     from guide.evaluation.suite import plan, run_suite
 
+    graded = None
+    if rubric is not None:
+        try:
+            graded = load_rubric(rubric)  # read first: a bad file stops the run before it starts
+        except AnswersError as exc:
+            fail(str(exc))
     settings = get_settings()
     wanted = [b.strip() for b in backends.split(",") if b.strip()] if backends else None
     try:
@@ -124,6 +137,8 @@ def evaluate(
                 pfile.update(step, done, total)
 
             report, rows = run_suite(s, settings, progress, with_perf=not no_perf)
+        if graded is not None:
+            report["rubric"] = graded
         paths = write_report(report, rows, target)
     except SetError as exc:
         pfile.write("error", message=str(exc))
@@ -139,6 +154,7 @@ def evaluate(
         fail(f"l'évaluation a échoué / the evaluation failed: {type(exc).__name__}: {exc}")
     pfile.write("done", "done", 1, 1, message=str(paths["html"]))
     print_headline(report)
+    print_answers(report)
     out.print(f"\n[bold]report.json[/]  {paths['json']}\n[bold]report.html[/]  {paths['html']}\n[bold]answers.csv[/]  {paths['csv']}",
               highlight=False, soft_wrap=True)
 
@@ -154,6 +170,121 @@ def print_headline(report: dict) -> None:
         t.add_row(h["label"] + (" ↓" if h["better"] == "lower" else ""), fmt(h["guide"], h["unit"], h["kind"]),
                   fmt(h["baseline"], h["unit"], h["kind"]))
     out.print(t)
+
+
+def print_answers(report: dict) -> None:
+    """The answer measures of each part (messages, held-out, each batch, dialogue turns), Guide | baseline."""
+    from guide.evaluation.report import _a, fmt
+
+    parts = [("messages", report.get("conversations") or {}), ("held-out", report.get("heldout") or {})]
+    parts += [(f"held-out {k}", v) for k, v in (report.get("heldout_batches") or {}).items()]
+    parts.append(("dialogue turns", report.get("dialogue_turns") or {}))
+    measures = [
+        ("median words, everyday / crisis", lambda a: f"{fmt(_a(a, 'length', 'everyday', 'median_words'), kind='value')} / "
+                                                      f"{fmt(_a(a, 'length', 'crisis', 'median_words'), kind='value')}"),
+        ("max crisis words", lambda a: fmt(_a(a, "length", "crisis", "max_words"), kind="value")),
+        ("everyday ≤150 / crisis ≤80", lambda a: f"{fmt(_a(a, 'length', 'everyday', 'share_le_150'))} / "
+                                                f"{fmt(_a(a, 'length', 'crisis', 'share_le_80'))}"),
+        ("lines without cue ↓", lambda a: fmt(_a(a, "lines_without_cue", "rate"))),
+        ("EN words in FR / FR words in EN ↓", lambda a: f"{_a(a, 'language_mixing', 'english_in_french', 'words')} / "
+                                                       f"{_a(a, 'language_mixing', 'french_in_english', 'words')}"),
+        ("place from text", lambda a: fmt(_a(a, "place", "accuracy"))),
+        ("rights all relevant / expected found", lambda a: f"{fmt(_a(a, 'rights', 'all_relevant'))} / "
+                                                          f"{fmt(_a(a, 'rights', 'expected_found'))}"),
+    ]
+    for name, part in parts:
+        g, b = (part.get("guide") or {}).get("answers"), (part.get("baseline") or {}).get("answers")
+        if not g:
+            continue
+        t = Table(title=f"Réponses / answers — {name}")
+        t.add_column("mesure / measure")
+        t.add_column("Guide", justify="right")
+        t.add_column("baseline", justify="right")
+        for label, get in measures:
+            t.add_row(label, get(g), get(b) if b else "—")
+        out.print(t)
+    rub = report.get("rubric")
+    if rub:
+        out.print("Grille / rubric (0–2): " + ", ".join(f"{c} {fmt(v['mean'], kind='value')} (n={v['n']})"
+                                                     for c, v in rub["criteria"].items()), highlight=False, soft_wrap=True)
+
+
+@evaluate_app.command("export-answers")
+def export_answers_cmd(
+    set_name: str = typer.Option("full", "--set", help="small | full | a directory holding messages.yaml."),
+    out_file: Path = typer.Option(..., "--out", help="The .jsonl to write: one {id, message, answer, services, "
+                                                     "follow_up} per message, no label (for a blind grader)."),
+    system_name: str = typer.Option("guide", "--system", help="guide (default) or baseline."),
+) -> None:
+    """Answers to every message of a set, for a blind grader: no label, no score."""
+    from guide.evaluation.answers import export_answers
+    from guide.evaluation.retrieval import SetError
+    from guide.evaluation.sets import resolve_set
+
+    if system_name not in ("guide", "baseline"):
+        fail(f"--system {system_name}: guide or baseline")
+    settings = get_settings()
+    try:
+        messages = resolve_set(set_name, settings, [settings.embedding_backend]).messages
+        if not messages:
+            fail(f"--set {set_name}: aucun message / no messages.yaml there")
+        if system_name == "guide":
+            from guide.engine import Engine
+
+            system = Engine(settings)
+        else:
+            from guide.evaluation.baseline import BaselineQA
+
+            system = BaselineQA(settings)
+        system.warm_up()
+        with Progress(TextColumn("Réponses / answers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+            task = bar.add_task("answers", total=len(messages))
+            n = export_answers(system, messages, out_file, use_where=system_name == "guide",
+                               progress=lambda d, t: bar.update(task, completed=d, total=t))
+    except typer.Exit:
+        raise
+    except SetError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.filename or out_file}: {exc.strerror or exc}")
+    except Exception as exc:  # never a traceback
+        fail(f"{type(exc).__name__}: {exc}")
+    out.print(f"{n} réponses / answers → {out_file}", highlight=False, soft_wrap=True)
+
+
+@evaluate_app.command("import-rubric")
+def import_rubric_cmd(
+    file: Path = typer.Argument(..., help="A graded CSV: id, safety, right_door, specific_lines, rights, declaration, "
+                                          "clarity_warmth, accuracy (0-2 each; blank = not graded)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Also write the result as JSON to this file."),
+) -> None:
+    """Mean (and n) of each rubric criterion."""
+    from guide.evaluation.answers import AnswersError, load_rubric
+    from guide.evaluation.report import fmt
+
+    try:
+        result = load_rubric(file)
+    except AnswersError as exc:
+        fail(str(exc))
+    if out_file:
+        try:
+            out_file.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        except OSError as exc:
+            fail(f"{out_file}: {exc.strerror or exc}")
+    if json_out:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    t = Table(title=f"Grille / rubric — {result['answers']} réponses / answers")
+    for col in ("critère / criterion", "n", "moyenne / mean", "0", "1", "2"):
+        t.add_column(col, justify="left" if col.startswith("crit") else "right")
+    for c, v in result["criteria"].items():
+        t.add_row(c, str(v["n"]), fmt(v["mean"], kind="value"), *(str(v["counts"][k]) for k in ("0", "1", "2")))
+    t.add_row("ensemble / overall", str(result["overall"]["n"]), fmt(result["overall"]["mean"], kind="value"), "", "", "")
+    out.print(t)
+    if result["duplicates"]:
+        out.print(f"ids en double / duplicate ids: {', '.join(result['duplicates'])}", highlight=False)
 
 
 @evaluate_app.command("export-review")

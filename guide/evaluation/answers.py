@@ -37,7 +37,8 @@ Contract (each measure is computed on the row of one answer by ``score``, then s
    (citations of kind "right") must all be relevant: of the family of an expected right (the four
    complaint rights are one family; adequate services and resource limits another); any right cited
    when none is expected is irrelevant. Reported: share of answers whose cited rights are all
-   relevant; share of expected rights found (one of its family cited).
+   relevant; share of expected rights found (one of its family cited). An expected right not cited is
+   a failure of the case only in the blind format (the development set's ``rights`` are informative).
 6. **Blind-format labels**: expected line keys found (keys with no line in the corpus reported apart
    as "not available", never as misses), ``danger_now`` -> the answer's first line holds 911,
    ``register`` (tu | vous) of French answers, ``for_whom``, ``question``, ``writer_minor``.
@@ -66,6 +67,7 @@ from guide.text import fold
 
 LINE_KEYS_FILE = ROOT / "evaluation" / "answers" / "line_keys.yaml"
 WORD = re.compile(r"[\w'’·-]+")
+MAX_LISTED = 12  # words of the other language listed per case (all are counted)
 CRISIS_MAX_WORDS = 80
 EVERYDAY_MAX_WORDS = 150
 INFO_SOCIAL = "line-info-social-811-option-2"
@@ -434,7 +436,7 @@ def score(m: dict, a, corpus_dir: Path, keys: dict[str, dict] | None = None) -> 
     blind = m.get("_format") == "answers"
     keys = keys if keys is not None else (line_keys(corpus_dir) if blind else {})
     region = m.get("place_region")
-    r: dict = {"words": len(words(text)), "crisis_answer": bool(a.crisis.detected and not a.crisis.carried_over),
+    r: dict = {"blind": blind, "words": len(words(text)), "crisis_answer": bool(a.crisis.detected and not a.crisis.carried_over),
                "crisis_carried_over": bool(a.crisis.carried_over)}
 
     # 2. lines without cue / forbidden lines
@@ -542,10 +544,10 @@ def failures(r: dict) -> list[str]:
         out.append("forbidden line(s) present: " + ", ".join(v["line"] for v in r["line_violations"]))
     elif r.get("line_violations") and not r.get("crisis_got"):
         out.append("line(s) without cue: " + ", ".join(v["line"] for v in r["line_violations"]))
-    fw = r.get("foreign_words") or []
+    fw = sorted(set(r.get("foreign_words") or []))
     if fw:
         what = "English word(s) in a French answer" if r.get("lang_got") == "fr" else "French word(s) in an English answer"
-        out.append(f"{what}: {', '.join(sorted(set(fw)))}")
+        out.append(f"{what}: {', '.join(fw[:MAX_LISTED])}" + (f" … (+{len(fw) - MAX_LISTED})" if len(fw) > MAX_LISTED else ""))
     if r.get("place_from_words"):
         out.append(f"place read from ordinary words: {r.get('place_got')}")
     elif r.get("place_ok") is False:
@@ -553,7 +555,7 @@ def failures(r: dict) -> list[str]:
     if r.get("rights_irrelevant"):
         out.append("irrelevant right(s) cited: " + ", ".join(r["rights_irrelevant"]))
     missing_rights = [x for x in (r.get("rights_expected") or []) if x not in (r.get("rights_found") or [])]
-    if missing_rights:
+    if missing_rights and r.get("blind"):  # the development set's ``rights`` are informative: measured, not failed
         out.append("expected right(s) not cited: " + ", ".join(missing_rights))
     if r.get("danger_now") and not r.get("first_line_911"):
         out.append("danger now: 911 is not on the answer's first line")
@@ -614,7 +616,7 @@ def summarise(rows: list[dict]) -> dict:
         "english_in_french": mix["fr"], "french_in_english": mix["en"],
         "words": sum(len(r["foreign_words"]) for r in checked), "answers": sum(bool(r["foreign_words"]) for r in checked),
         "rate": _share(bool(r["foreign_words"]) for r in checked),
-        "cases": [_case(r, sorted(set(r["foreign_words"]))) for r in checked if r["foreign_words"]],
+        "cases": [_case(r, sorted(set(r["foreign_words"]))[:MAX_LISTED]) for r in checked if r["foreign_words"]],
     }
     placed = [r for r in rows if r["place_ok"] is not None]
     with_place = [r for r in placed if r["place_expected"]]

@@ -421,6 +421,117 @@ def dialogues_section(dial: dict) -> str:
                if fails else ""))
 
 
+def _a(part: dict, *path):
+    d = part
+    for p in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(p)
+    return d
+
+
+def answer_rows(g: dict, b: dict) -> list[list]:
+    """Rows (measure, Guide, baseline) of the answer measures of one part (``s["answers"]``)."""
+    ga, ba = g.get("answers") or {}, b.get("answers") or {}
+
+    def row(label, path, better="higher", kind="rate", n_path=None):
+        n = _a(ga, *n_path) if n_path else None
+        return [label + (f" (n={n})" if n is not None else ""), *compare(_a(ga, *path), _a(ba, *path), better, kind=kind)]
+
+    rows = [
+        row("réponses courantes : mots, médiane / everyday answers: median words", ("length", "everyday", "median_words"),
+            None, "value", ("length", "everyday", "n")),
+        row("… ≤ 150 mots / ≤ 150 words", ("length", "everyday", "share_le_150")),
+        row("réponses de crise : mots, médiane / crisis answers: median words", ("length", "crisis", "median_words"),
+            None, "value", ("length", "crisis", "n")),
+        row("… maximum / max words", ("length", "crisis", "max_words"), "lower", "value"),
+        row("… ≤ 80 mots / ≤ 80 words", ("length", "crisis", "share_le_80")),
+        row("lignes sensibles sans indice / sensitive lines without cue", ("lines_without_cue", "rate"), "lower",
+            n_path=("lines_without_cue", "n")),
+    ]
+    fams = sorted(set(_a(ga, "lines_without_cue", "by_family") or {}) | set(_a(ba, "lines_without_cue", "by_family") or {}))
+    rows += [row(f"… {f}", ("lines_without_cue", "by_family", f, "rate"), "lower") for f in fams]
+    rows += [
+        row("lignes interdites dans une réponse de crise / forbidden lines in crisis answers",
+            ("lines_without_cue", "forbidden_in_crisis_answers"), "lower", "value"),
+        row("mots anglais, réponses en français / English words in French answers", ("language_mixing", "english_in_french", "words"),
+            "lower", "value", ("language_mixing", "english_in_french", "n")),
+        row("… réponses avec ≥ 1 / answers with ≥ 1", ("language_mixing", "english_in_french", "answers"), "lower", "value"),
+        row("mots français, réponses en anglais / French words in English answers", ("language_mixing", "french_in_english", "words"),
+            "lower", "value", ("language_mixing", "french_in_english", "n")),
+        row("… réponses avec ≥ 1 / answers with ≥ 1", ("language_mixing", "french_in_english", "answers"), "lower", "value"),
+        row("lieu lu dans le texte / place from text", ("place", "accuracy"), n_path=("place", "n")),
+        row("… lieu écrit, bien lu / place written, read right", ("place", "with_place", "accuracy"),
+            n_path=("place", "with_place", "n")),
+        row("… aucun lieu, aucun lieu lu / no place, none read", ("place", "without_place", "accuracy"),
+            n_path=("place", "without_place", "n")),
+        row("droits cités tous pertinents / cited rights all relevant", ("rights", "all_relevant"), n_path=("rights", "n")),
+        row("droits attendus trouvés / expected rights found", ("rights", "expected_found"), n_path=("rights", "expected_n")),
+    ]
+    if ga.get("labels") or ba.get("labels"):
+        rows += [
+            row("lignes attendues trouvées / expected lines found", ("labels", "lines_expected", "rate")),
+            row("danger immédiat : 911 en 1re ligne / danger now: 911 on the first line", ("labels", "danger_now_911_first", "rate"),
+                n_path=("labels", "danger_now_911_first", "n")),
+            row("registre tu / vous (réponses en français) / register", ("labels", "register", "rate"),
+                n_path=("labels", "register", "n")),
+            row("pour qui / for whom", ("labels", "for_whom", "accuracy"), n_path=("labels", "for_whom", "n")),
+            row("question répondue / question answered", ("labels", "question", "answered"), n_path=("labels", "question", "n")),
+            row("auteur·rice mineur·e reconnu·e / minor writer recognised", ("labels", "writer_minor", "accuracy"),
+                n_path=("labels", "writer_minor", "n")),
+        ]
+    return rows
+
+
+def _cases_list(title: str, cases: list[dict]) -> str:
+    if not cases:
+        return ""
+    items = "".join(f"<li><b>{esc(c['id'])}</b> {esc(c['text'][:140])} — "
+                    f"{esc(', '.join(c['detail']) if isinstance(c['detail'], list) else c['detail'])}</li>" for c in cases)
+    return f"<details><summary>{esc(title)} ({len(cases)})</summary><ul>{items}</ul></details>"
+
+
+def answers_section(report: dict) -> str:
+    """Answers a social worker would sign: length, lines without cue, language, place, rights."""
+    parts = [("messages", report.get("conversations") or {}), ("held-out", report.get("heldout") or {})]
+    parts += [(f"held-out : {k}", v) for k, v in (report.get("heldout_batches") or {}).items()]
+    parts.append(("dialogues (tours / turns)", report.get("dialogue_turns") or {}))
+    out = []
+    for name, part in parts:
+        g, b = part.get("guide") or {}, part.get("baseline") or {}
+        if not g.get("answers"):
+            continue
+        out.append(f"<h3>{esc(name)}</h3>" + table(["mesure / measure", "Guide", "référence / baseline"], answer_rows(g, b)))
+        ga = g["answers"]
+        out.append(_cases_list("Guide : lignes sans indice / lines without cue", ga["lines_without_cue"]["cases"]))
+        out.append(_cases_list("Guide : mots de l'autre langue / words of the other language", ga["language_mixing"]["cases"]))
+        out.append(_cases_list("Guide : lieu / place", ga["place"]["cases"]))
+        out.append(_cases_list("Guide : droits non pertinents / irrelevant rights", ga["rights"]["cases"]))
+        na = _a(ga, "labels", "lines_expected", "not_available")
+        if na:
+            out.append(f'<p class="note">Lignes attendues absentes du corpus (non comptées) / expected lines not in the '
+                       f'corpus (not counted): {esc(", ".join(f"{k} ×{v}" for k, v in na.items()))}</p>')
+    if not out:
+        return ""
+    return ('<h2 id="answers">Réponses qu\'un·e travailleur·se social·e signerait / Answers a social worker would sign</h2>'
+            '<p class="note">Mots : re.findall(r"[\\w\'’·-]+"). Réponse de crise : crise détectée, non reportée d\'un tour '
+            'précédent. Lignes sensibles (suicide, jeunes, parents, aînés, violence conjugale, 911) dans une réponse sans crise '
+            'que le cas n\'attend pas (ou interdites par le cas) ; Info-Social 811 jamais. Mots de l\'autre langue : mots outils '
+            'de bm25s et mots des notes de source, hors noms propres. Définitions : guide/evaluation/answers.py.</p>'
+            + "".join(out))
+
+
+def rubric_section(rubric: dict | None) -> str:
+    if not rubric:
+        return ""
+    rows = [[c, v["n"], fmt(v["mean"], kind="value"), v["counts"].get("0", 0), v["counts"].get("1", 0), v["counts"].get("2", 0)]
+            for c, v in rubric["criteria"].items()]
+    rows.append(["ensemble / overall", rubric["overall"]["n"], fmt(rubric["overall"]["mean"], kind="value"), "", "", ""])
+    return ('<h2 id="rubric">Grille de correction / Rubric (0–2)</h2>'
+            f'<p class="note">{esc(rubric.get("file"))} — {esc(rubric.get("answers"))} réponses notées / graded answers.</p>'
+            + table(["critère / criterion", "n", "moyenne / mean", "0", "1", "2"], rows))
+
+
 def failing_section(report: dict) -> str:
     out = ['<h2 id="failing">Cas en échec, avec la réponse donnée / Failing cases, with the answer given</h2>']
     for part_name, part in (("messages", report.get("conversations") or {}), ("held-out", report.get("heldout") or {})):
@@ -449,7 +560,7 @@ def render_html(report: dict) -> str:
     nav = " · ".join(f'<a href="#{a}">{t}</a>' for a, t in (
         ("retrieval", "Recherche"), ("safety", "Sécurité"), ("heldout", "Jeu réservé"), ("orientation", "Orientation"),
         ("grounding", "Sources"), ("readability", "Lisibilité"), ("speed", "Vitesse"), ("dialogues", "Dialogues"),
-        ("failing", "Échecs")))
+        ("answers", "Réponses"), ("failing", "Échecs")))
     parts = [
         "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
@@ -478,6 +589,8 @@ def render_html(report: dict) -> str:
         readability_section(report.get("conversations") or {}),
         speed_section(report),
         dialogues_section(report.get("dialogues") or {}),
+        answers_section(report),
+        rubric_section(report.get("rubric")),
         failing_section(report),
         '<p class="note">Chaque chiffre est calculé par <code>guide evaluate</code> ; rien n\'est saisi à la main. '
         '/ Every figure is computed by guide evaluate; none is typed in.</p>',

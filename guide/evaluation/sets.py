@@ -7,6 +7,17 @@ and every embedding backend. ``--set PATH``: a directory holding any of ``messag
 ``conversations/`` and ``retrieval/``, as in ``evaluation/``), run in full.
 
 Every file is checked item by item; a malformed item raises ``SetError`` naming the file and line.
+
+Two item formats are read. The development format (``crisis``, ``crisis_kind``, ``needs``, ``lines``
+of line ids, ``where``, ``place_in_text``, ``rights``…; dialogue turns ``{user, expect}``) and the
+blind format, recognised by any of ``BLIND_KEYS`` (``crisis_kind`` null or a kind, ``danger_now``,
+``lines_expected`` / ``lines_forbidden`` as line *keys* of ``evaluation/answers/line_keys.yaml``,
+``place``, ``place_region``, ``for_whom``, ``writer_minor``, ``question``, ``right_expected``,
+``register``, ``trap``; dialogue turns ``{text, <same labels>}``). A blind item is normalised in place:
+``_format: answers``, ``crisis`` from ``crisis_kind``, ``place_in_text`` from ``place``, line keys as
+strings, ``place_region`` as a two-digit RSS code; a blind dialogue turn gets ``user`` and ``expect``
+(crisis, kind, language, for whom) for the dialogue checks, and ``_msg``, its labels as a message
+(id ``<dialogue>#<turn>``), for the answer measures (``guide.evaluation.answers``).
 """
 
 from __future__ import annotations
@@ -71,6 +82,89 @@ def _known(corpus_dir: Path) -> tuple[set[str], set[str], set[str], set[str]]:
     return records, lines, needs, kinds
 
 
+BLIND_KEYS = ("lines_expected", "lines_forbidden", "danger_now", "right_expected", "register", "place_region",
+              "writer_minor", "place", "place_note")
+
+
+def is_blind(item: dict) -> bool:
+    """An item (message or dialogue turn) of the blind set format."""
+    return isinstance(item, dict) and any(k in item for k in BLIND_KEYS)
+
+
+def _line_keys(corpus_dir: Path) -> dict:
+    from guide.evaluation.answers import AnswersError, line_keys
+
+    try:
+        return line_keys(corpus_dir)
+    except AnswersError as exc:
+        raise SetError(str(exc)) from exc
+
+
+def normalise_blind(path: Path, m: dict, keys: dict, kinds: set[str]) -> dict:
+    """Check the labels of a blind-format item and add what the scoring of the suite reads."""
+    from guide.evaluation.answers import REGISTERS, RIGHT_KEYS, WHOM
+
+    where = f"{path}:{m.get('_line', '?')}"
+    m["_format"] = "answers"
+    kind = m.get("crisis_kind")
+    if kind is not None and kind not in kinds:
+        raise SetError(f"{where}: unknown crisis_kind {kind!r} (known: {', '.join(sorted(kinds))})")
+    if "crisis" not in m:
+        m["crisis"] = kind is not None
+    for key in ("lines_expected", "lines_forbidden"):
+        value = m.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list):
+            raise SetError(f"{where}: '{key}' must be a list of line keys")
+        m[key] = [str(x) for x in value]
+        unknown = [x for x in m[key] if x not in keys]
+        if unknown:
+            raise SetError(f"{where}: unknown line key(s) {unknown} in {key} (known: {', '.join(sorted(keys))})")
+    for key, allowed in (("register", REGISTERS), ("for_whom", WHOM), ("right_expected", tuple(RIGHT_KEYS))):
+        if m.get(key) is not None and m[key] not in allowed:
+            raise SetError(f"{where}: {key} must be one of {', '.join(allowed)} or null, not {m[key]!r}")
+    for key in ("danger_now", "writer_minor", "trap"):
+        if m.get(key) is not None and not isinstance(m[key], bool):
+            raise SetError(f"{where}: {key} must be true, false or null")
+    region = m.get("place_region")
+    if region is not None:
+        text = str(region).strip()
+        if not text.isdigit():
+            raise SetError(f"{where}: place_region must be an RSS code (01-18), not {region!r}")
+        m["place_region"] = f"{int(text):02d}"
+    if m.get("place") is not None:
+        m["place"] = str(m["place"])
+        m.setdefault("place_in_text", m["place"])
+    return m
+
+
+def normalise_blind_dialogue(path: Path, d: dict, keys: dict, kinds: set[str]) -> None:
+    """Blind-format turns ``{text, labels}`` -> ``{user, expect, _msg}`` (see the module docstring)."""
+    placed = False
+    for n, t in enumerate(d.get("turns") or [], 1):
+        if not isinstance(t, dict):
+            continue
+        if "user" not in t and isinstance(t.get("text"), str):
+            t["user"] = t["text"]
+        if not (is_blind(t) or "expect" not in t and "text" in t):
+            continue
+        msg = {k: v for k, v in t.items() if k not in ("user", "expect", "_msg")}
+        msg.update(id=f"{d.get('id')}#{n}", text=t.get("user"), _line=d.get("_line"))
+        if not isinstance(msg["text"], str):
+            raise SetError(f"{path}:{d.get('_line', '?')}: dialogue {d.get('id')} turn {n} needs a 'text' (a string)")
+        normalise_blind(path, msg, keys, kinds)
+        if placed:
+            msg["_place_before"] = True  # a place given earlier stays in the state
+        placed = placed or bool(msg.get("place") or msg.get("place_region"))
+        expect = {"crisis": msg["crisis"]}
+        for key in ("crisis_kind", "lang", "for_whom"):
+            if msg.get(key):
+                expect[key] = msg[key]
+        t["expect"] = expect
+        t["_msg"] = msg
+
+
 def _as_list(value) -> list:
     if value is None:
         return []
@@ -122,9 +216,19 @@ def load_files(files: dict[str, Path], corpus_dir: Path) -> SuiteSet:
     """Load and check every file present; raise ``SetError`` (file:line) on the first bad item."""
     records, lines, needs, kinds = _known(corpus_dir)
     s = SuiteSet(name="", paths={k: str(v) for k, v in files.items()})
+    keys: dict | None = None
+
+    def blind_keys() -> dict:
+        nonlocal keys
+        if keys is None:
+            keys = _line_keys(corpus_dir)
+        return keys
+
     if "messages" in files:
         s.messages = load_yaml_list(files["messages"], "messages", ("id", "text"))
         for m in s.messages:
+            if is_blind(m):
+                normalise_blind(files["messages"], m, blind_keys(), kinds)
             check_message(files["messages"], m, lines, needs, kinds)
     if "heldout" in files:
         # heldout_crisis.yaml and its later batches (heldout_crisis_v2.yaml, ...), each written blind;
@@ -132,7 +236,11 @@ def load_files(files: dict[str, Path], corpus_dir: Path) -> SuiteSet:
         batches = [files["heldout"]] + sorted(files["heldout"].parent.glob("heldout_crisis_*.yaml"))
         seen: set = set()
         for path in batches:
-            for m in load_yaml_list(path, "messages", ("id", "text", "crisis")):
+            for m in load_yaml_list(path, "messages", ("id", "text")):
+                if is_blind(m):
+                    normalise_blind(path, m, blind_keys(), kinds)
+                elif "crisis" not in m:
+                    raise SetError(f"{path}:{m['_line']}: missing crisis")
                 check_message(path, m, lines, needs, kinds, heldout=True)
                 if m["id"] in seen:
                     raise SetError(f"{path}:{m['_line']}: duplicate id {m['id']} (already in an earlier held-out batch)")
@@ -142,6 +250,9 @@ def load_files(files: dict[str, Path], corpus_dir: Path) -> SuiteSet:
     if "dialogues" in files:
         s.dialogues = load_yaml_list(files["dialogues"], "dialogues", ("id", "turns"))
         for d in s.dialogues:
+            turns = d.get("turns") if isinstance(d.get("turns"), list) else []
+            if any(isinstance(t, dict) and (is_blind(t) or "user" not in t and "text" in t) for t in turns):
+                normalise_blind_dialogue(files["dialogues"], d, blind_keys(), kinds)
             check_dialogue(files["dialogues"], d, lines, needs, kinds)
     if "questions" in files:
         s.questions = load_questions(files["questions"], records)

@@ -366,13 +366,27 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
                                        **{name: histogram(v, bins=30, lo=0.0, hi=hi)[1] for name, v in lats.items()},
                                        "above": {name: sum(1 for x in v if x > hi) for name, v in lats.items()}}
     report["dialogues"] = {}
+    report["dialogue_turns"] = {}
     if s.dialogues:
         progress("dialogues", 0, 2)
         for i, (name, (system, _)) in enumerate(systems.items(), 1):
-            report["dialogues"][name] = run_dialogues(system, s.dialogues, scorer.known_numbers)
+            turn_rows: list[dict] = []
+
+            def on_answer(d, n, turn, a, name=name, turn_rows=turn_rows):
+                # blind-format turns carry message labels: scored like messages, set "dialogues"
+                if turn.get("_msg"):
+                    row = scorer.score(turn["_msg"], a, name, "dialogues")
+                    row["dialogue"], row["turn"] = d["id"], n
+                    turn_rows.append(row)
+
+            report["dialogues"][name] = run_dialogues(system, s.dialogues, scorer.known_numbers, on_answer=on_answer)
             report["dialogues"][name]["n"] = len(s.dialogues)
             report["dialogues"][name]["turns"] = sum(len(d["turns"]) for d in s.dialogues)
+            rows += turn_rows
             progress("dialogues", i, 2)
+        if any(r["set"] == "dialogues" for r in rows):
+            report["dialogue_turns"] = {name: summarise_rows([r for r in rows if r["system"] == name
+                                                              and r["set"] == "dialogues"]) for name in SYSTEMS}
 
     # 3. speed and memory
     perf_report: dict = {"suite_peak_rss_mb": None}
@@ -436,6 +450,15 @@ def headline(report: dict, backend: str) -> list[dict]:
         ("clsc_nearest", "CLSC le plus proche ou du territoire / nearest or in-territory CLSC", conv, ("clsc_nearest",), "higher", ""),
         ("language_match", "Langue de la personne / language match", conv, ("language_match",), "higher", ""),
         ("grounded_answers", "Réponses entièrement sourcées / fully grounded answers", conv, ("grounded_answers",), "higher", ""),
+        ("everyday_le_150_words", "Réponses courantes ≤ 150 mots / everyday answers ≤ 150 words", conv,
+         ("answers", "length", "everyday", "share_le_150"), "higher", ""),
+        ("lines_without_cue_rate", "Lignes sensibles sans indice / sensitive lines without cue", conv,
+         ("answers", "lines_without_cue", "rate"), "lower", ""),
+        ("language_mixing_rate", "Mots de l'autre langue / answers with words of the other language", conv,
+         ("answers", "language_mixing", "rate"), "lower", ""),
+        ("place_from_text", "Lieu lu dans le texte / place from text", conv, ("answers", "place", "accuracy"), "higher", ""),
+        ("rights_relevant", "Droits cités pertinents / cited rights all relevant", conv,
+         ("answers", "rights", "all_relevant"), "higher", ""),
     ]
     out = []
     for key, label, src, path, better, unit in rows:
