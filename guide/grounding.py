@@ -300,6 +300,9 @@ class Support:
                 self.records.append(Record(text, set(), [], [], cite=n))
         loc = _get(answer, "location") or {}
         self.echo = " ".join(str(loc.get(k) or "") for k in ("query", "resolved")) if isinstance(loc, dict) else ""
+        if isinstance(loc, dict) and isinstance(loc.get("message"), dict):
+            # the place module's own message ("donnez un code postal (ex. H2L 3C3)"), derived server-side
+            self.echo += " " + " ".join(str(v) for v in loc["message"].values())
         self.text = "\n".join([r.text for r in self.records] + [self.echo])
         self.folded = fold(self.text)
         self.norm = f" {norm(self.text)} "

@@ -247,6 +247,10 @@ class Triager:
             t = m.sub(" ", t)
         return t
 
+    def masked(self, text: str) -> str:
+        """The normalised message with its figures of speech masked (public: the answer's line cues use it)."""
+        return self._masked(text)
+
     def _information_only(self, t: str) -> bool:
         """A request for information (poster, statistics, training...) without the person's own risk."""
         return any(p.search(t) for p in self.model.information) and not any(p.search(t) for p in self.model.first_person)

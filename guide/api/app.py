@@ -418,6 +418,12 @@ class BodyGuard:
             return await error_response(408, "request_timeout", "Corps de requête trop lent. / Request body too slow.",
                                         {"Connection": "close"})(scope, receive, send)
         body = b"".join(chunks)
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            # half an emoji cut by a client, a stray Latin-1 byte: replaced (then dropped by the models'
+            # cleaning) rather than refused, so "je veux mourir" + a broken byte still gets its crisis answer
+            body = body.decode("utf-8", errors="replace").encode("utf-8")
         delivered = False
 
         async def replay() -> Message:
@@ -503,6 +509,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if state is None and len(users) > 1:
             # Rebuild what was understood from the earlier messages (deterministic, bounded, nothing stored).
             state = engine.replay(users[:-1], where=req.where, lang=req.lang)
+        elif state is not None and len(users) > 1:
+            # a crisis in the history is carried over even if the state sent back forgot it
+            state = engine.carry_crisis(state, users[:-1])
         try:
             answer = engine.ask(users[-1], where=req.where, lang=req.lang, state=state)
         except InvalidState as exc:  # a state Guide could not have produced: never trusted, never echoed

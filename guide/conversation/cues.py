@@ -35,6 +35,7 @@ def cue_text(text: str) -> str:
 @dataclass
 class LineRule:
     cues: list[re.Pattern] = field(default_factory=list)
+    combos: list[list[re.Pattern]] = field(default_factory=list)  # every pattern of one combo must match
     young: bool = False
     not_young: bool = False
     never_everyday: bool = False
@@ -55,7 +56,7 @@ class Cues:
         if rule.young and young:
             return True
         t = cue_text(text)
-        return any(p.search(t) for p in rule.cues)
+        return any(p.search(t) for p in rule.cues) or any(all(p.search(t) for p in combo) for combo in rule.combos)
 
     def question(self, text: str) -> str | None:
         t = cue_text(text)
@@ -74,7 +75,9 @@ class Cues:
 @lru_cache(maxsize=4)
 def load_cues(corpus_dir: Path) -> Cues:
     data = yaml.safe_load((Path(corpus_dir) / CUES_FILE).read_text(encoding="utf-8")) or {}
-    lines = {lid: LineRule(cues=[re.compile(p) for p in (r or {}).get("cues", [])], young=bool((r or {}).get("young")),
+    lines = {lid: LineRule(cues=[re.compile(p) for p in (r or {}).get("cues", [])],
+                           combos=[[re.compile(p) for p in c] for c in (r or {}).get("combos", [])],
+                           young=bool((r or {}).get("young")),
                            not_young=bool((r or {}).get("not_young")),
                            never_everyday=bool((r or {}).get("never_everyday")))
              for lid, r in (data.get("lines") or {}).items()}

@@ -204,6 +204,21 @@ class Engine:
             st = self.ask(m, where=where, lang=lang, state=st).state
         return st
 
+    def carry_crisis(self, state: ConversationState | dict, earlier: list[str]) -> ConversationState | dict:
+        """The state, with the crisis kinds of the person's earlier messages (the last 20) added: a
+        client cannot make Guide forget a crisis that is still in the conversation it sends."""
+        from guide.triage import PRIORITY
+
+        kinds: set[str] = set()
+        for m in earlier[-self.REPLAY_TRIAGE:]:
+            t = triage.check(self, clean_message(m)[0])
+            kinds |= set(t.kinds if t.detected else [])
+        if not kinds:
+            return state
+        st = state.model_copy(deep=True) if isinstance(state, ConversationState) else ConversationState.model_validate(state)
+        st.crisis_kinds = sorted(set(st.crisis_kinds) | kinds, key=lambda k: PRIORITY.index(k) if k in PRIORITY else 99)
+        return st
+
     def _safe_answer(self, turn: Turn) -> Answer:
         """The answer when a stage failed: crisis contacts (or 911 and Info-Social) only."""
         st, text = turn.state, turn.text

@@ -15,7 +15,7 @@ import yaml
 from guide.text import fold
 
 WHOM_FILE = "taxonomy/whom.yaml"
-_REL_FR = (r"mere|pere|maman|papa|fils|fille|enfant|enfants|ado|soeur|frere|ami|amie|chum|blonde|conjoint|conjointe|"
+_REL_FR = (r"mere|pere|maman|papa|fils|fille|gars|garcon|enfant|enfants|ado|soeur|frere|ami|amie|chum|blonde|conjoint|conjointe|"
            r"voisin|voisine|grand mere|grand pere|grand-mere|grand-pere|grandmere|grandpere|parents|oncle|tante|"
            r"neveu|niece|cousin|cousine|collegue|coloc|eleve|eleves|patient|patiente")
 _REL_EN = (r"mom|mother|dad|father|son|daughter|kid|kids|child|children|sister|brother|friend|partner|"

@@ -28,6 +28,15 @@ def crisis_of(engine, turn) -> Crisis:
                   contacts=contacts, urgent=bool(now) and desk.urgent(turn.text, kinds), carried_over=not now)
 
 
+def masked(engine, text: str) -> str:
+    """The message with figures of speech masked ("mourir de rire", "this job is killing me"), as
+    crisis triage masks them, so they cue no line either."""
+    try:
+        return engine.triager.masked(text).replace(" | ", " ")
+    except Exception:  # the masks are a refinement; the plain text still works
+        return text
+
+
 def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
     st, desk, region = turn.state, engine.crisis_desk, turn.region
     cued = set(st.cued_lines)
@@ -35,16 +44,20 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
         cued = set()
     chosen: list[dict] = []
     wanted: list[str] = []
+    youth = YOUTH_LINES if turn.language == "fr" else YOUTH_LINES[::-1]  # Kids Help Phone first in English
     if turn.young:
-        wanted += list(YOUTH_LINES[:1])
+        wanted.append(youth[0])
+    cue_src = masked(engine, turn.text)
     for nid in turn.active_needs[:2]:
         need = engine.needs.get(nid)
         wanted += [lid for lid in (need.lines if need else []) if lid not in wanted]
     for lid in wanted:
         if lid in exclude or lid == INFO_SOCIAL or any(c["id"] == lid for c in chosen):
             continue
+        if lid in YOUTH_LINES and any(c["id"] in YOUTH_LINES for c in chosen):
+            continue  # one youth line is enough
         if turn.text and not turn.place_only:
-            if not engine.cues.line_allowed(lid, turn.text, turn.young):
+            if not engine.cues.line_allowed(lid, cue_src, turn.young):
                 continue
         elif lid not in cued:
             continue  # a reply that is only a place: the lines the earlier words called for
