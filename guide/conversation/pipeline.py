@@ -43,12 +43,14 @@ def stage_name(stage) -> str:
 class Engine:
     """Loads the index, directory, taxonomies and prose once; answers messages."""
 
-    def __init__(self, settings: Settings | None = None, index=None, writer=None, index_error: str | None = None):
+    def __init__(self, settings: Settings | None = None, index=None, writer=None, index_error: str | None = None,
+                 open_index: bool = True):
         """``writer``: a LangChain chat model for the optional LLM rewrite (default: from settings).
 
         Loaded in the order of what a person in danger needs: the crisis desk (rules, contacts and
         crisis text, from data files only) first; then the embeddings and the crisis classifier;
-        then the vector index. When the index cannot be opened (damaged file, full disk, Chroma
+        then the vector index, which only search needs (``open_index=False``: opened on first use,
+        for a fast command-line answer). When the index cannot be opened (damaged file, full disk, Chroma
         server down), the engine still answers: ``retrieval_error`` says why, crisis answers and
         the directory (CLSC, lines) keep working, and the answer says plainly that search is down.
         """
@@ -69,19 +71,11 @@ class Engine:
         except Exception as exc:  # no embedding model or classifier: the crisis rules still run
             log.error("crisis classifier unavailable (%s); rules only", type(exc).__name__)
             self.triager = Triager(corpus, None)
-        self.index = index
-        if self.index is None and self.retrieval_error is None:
-            try:
-                from guide.index import Index
-
-                self.index = Index.open(self.settings)
-            except Exception as exc:  # damaged index, full disk, server down: degrade, never fail
-                from guide.index import describe_failure
-
-                self.retrieval_error = describe_failure(exc)
-                log.error("index unavailable: %s", self.retrieval_error)
-        if self.index is not None:
-            self.records = self.index.by_id
+        self._index = index
+        if index is None and self.retrieval_error is None and open_index:
+            self.open_index()
+        if self._index is not None:
+            self.records = self._index.by_id
         else:
             try:
                 from guide.records import load_records
@@ -109,6 +103,25 @@ class Engine:
             log.error("directory unreadable (%s)", type(exc).__name__)
             self.directory = None
             self.lines_by_id = {}
+
+    def open_index(self):
+        """The search index (Chroma + BM25), opened once; None with ``retrieval_error`` set when it
+        cannot be (damaged file, full disk, Chroma server down). Answers never need it: only search does."""
+        if self._index is None and self.retrieval_error is None:
+            try:
+                from guide.index import Index
+
+                self._index = Index.open(self.settings)
+            except Exception as exc:  # damaged index, full disk, server down: degrade, never fail
+                from guide.index import describe_failure
+
+                self.retrieval_error = describe_failure(exc)
+                log.error("index unavailable: %s", self.retrieval_error)
+        return self._index
+
+    @property
+    def index(self):
+        return self.open_index()
 
     @property
     def degraded(self) -> bool:
