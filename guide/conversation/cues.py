@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from guide.yamlio import load_yaml
 
 from guide.text import QC_FORMS, fold
 
@@ -74,7 +74,7 @@ class Cues:
 
 @lru_cache(maxsize=4)
 def load_cues(corpus_dir: Path) -> Cues:
-    data = yaml.safe_load((Path(corpus_dir) / CUES_FILE).read_text(encoding="utf-8")) or {}
+    data = load_yaml((Path(corpus_dir) / CUES_FILE).read_text(encoding="utf-8")) or {}
     lines = {lid: LineRule(cues=[re.compile(p) for p in (r or {}).get("cues", [])],
                            combos=[[re.compile(p) for p in c] for c in (r or {}).get("combos", [])],
                            young=bool((r or {}).get("young")),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 
-import yaml
+from guide.yamlio import load_yaml
 
 from guide.conversation.cues import load_cues
 from guide.conversation.models import Answer, ConversationState, InvalidState, Turn
@@ -86,9 +86,9 @@ class Engine:
                 self.records = {}
         self.needs = {n.id: n for n in load_needs(corpus)}
         self.cues = load_cues(corpus)
-        self.prose = yaml.safe_load((corpus / PROSE_FILE).read_text(encoding="utf-8"))
+        self.prose = load_yaml((corpus / PROSE_FILE).read_text(encoding="utf-8"))
         self.matcher = NeedMatcher(list(self.needs.values()), emb)
-        self.templates = yaml.safe_load((corpus / TEMPLATES_FILE).read_text(encoding="utf-8"))
+        self.templates = load_yaml((corpus / TEMPLATES_FILE).read_text(encoding="utf-8"))
         if writer is None:
             from guide.writer import make_chat_model
 

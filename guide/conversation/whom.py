@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from guide.yamlio import load_yaml
 
 from guide.text import fold
 
@@ -38,7 +38,7 @@ _PARTNER = re.compile(r"\b(chum|blonde|conjoint|conjointe|partner|husband|wife|b
 
 @lru_cache(maxsize=4)
 def _patterns(corpus_dir: Path) -> dict[str, list[re.Pattern]]:
-    data = yaml.safe_load((Path(corpus_dir) / WHOM_FILE).read_text(encoding="utf-8")) or {}
+    data = load_yaml((Path(corpus_dir) / WHOM_FILE).read_text(encoding="utf-8")) or {}
     return {k: [re.compile(p) for p in v] for k, v in data.items() if isinstance(v, list)}
 
 
