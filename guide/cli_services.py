@@ -3,6 +3,7 @@
 - ``guide services near "PLACE" [--kind clsc|helpline|all] [--need NEED] [--limit N] [--age N] [--json]``
 - ``guide services needs [--json]``
 - ``guide directory import-m02 FILE`` and ``guide directory import-hsds DIR [--name NAME]``
+- ``guide directory import-lines`` (help lines and regional lines only) and ``guide directory coverage [--json]``
 
 Errors (unknown place, outside Québec, invalid postal code, unknown need or kind, bad limit or age)
 exit with status 2; with ``--json`` they print ``{"error": {"code": ..., "message": ...}}``, otherwise a
@@ -175,3 +176,27 @@ def import_hsds_cmd(
         _fail("directory_not_found", {"fr": f"Répertoire introuvable : {directory}",
                                       "en": f"Directory not found: {directory}"}, False)
     _run_import("HSDS", import_hsds, directory, name=name)
+
+
+@directory_app.command("import-lines")
+def import_lines_cmd() -> None:
+    """Rebuild the help-line and regional layers from corpus/sources (rerunnable), then merge."""
+    from guide.directory.importer import import_lines
+
+    _run_import("lines", import_lines)
+
+
+@directory_app.command("coverage")
+def coverage_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON")) -> None:
+    """Per health region: which of intake, DPJ, CAAP, commissioner, crisis centre and 211 are known,
+    verified or secondary (markdown table)."""
+    from guide.directory.coverage import markdown, region_coverage, summary
+    from guide.directory.store import directory_path, load_directory
+    from guide.settings import get_settings
+
+    corpus = get_settings().corpus_dir
+    rows = region_coverage(load_directory(directory_path(corpus)), corpus)
+    if as_json:
+        _emit_json({"regions": rows, "summary": summary(rows)})
+        return
+    sys.stdout.write(markdown(rows) + "\n")

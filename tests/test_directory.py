@@ -135,16 +135,21 @@ def test_tables_follow_the_hsds_schema() -> None:
         assert len(ids) == len(set(ids)), table
 
 
-def test_clsc_points_keep_territory_codes_and_have_no_phone() -> None:
+def test_clsc_points_keep_territory_codes_and_phones_only_from_the_regional_sources() -> None:
     d = load_directory(DIRECTORY)
     clsc = [e for e in d.located if e.kind == "clsc"]
     assert len(clsc) > 400
+    switchboards = {"svc-clsc-51229003", "svc-clsc-51227528", "svc-clsc-54583448", "svc-clsc-51230431",
+                    "svc-clsc-51218824", "svc-clsc-51229110"}  # the six "numéro général du CLSC" rows
     for e in clsc:
-        assert e.phone is None and e.phone_alternates == () and e.text_sms is None
+        assert (e.phone is not None) == (e.id in switchboards), e.id
+        assert e.phone_alternates == () and e.text_sms is None
         assert e.clsc_code and re.fullmatch(r"\d{5}", e.clsc_code)
         assert e.rss_code and re.fullmatch(r"\d{2}", e.rss_code)
         assert e.no_referral is True
         assert "811" in (e.note_fr or "") and "811" in (e.note_en or "")
+        if e.intake_phone:
+            assert e.intake_phone in (e.note_fr or "") and e.intake_phone in (e.note_en or "")
         assert re.fullmatch(r"[GHJ]\d[A-Z] \d[A-Z]\d", e.postal_code or "")
     assert sum(e.rls_code is None for e in clsc) < 40  # only Nunavik / Cree territory lack an RLS
     t = read_tables(DIRECTORY)
@@ -152,9 +157,13 @@ def test_clsc_points_keep_territory_codes_and_have_no_phone() -> None:
     assert not [p for p in t["phones"] if p.get("location_id") in m02_locations]
 
 
+SOURCE_FILES = ("helplines/helplines.csv", "helplines/lines_more.csv", "emergency/emergency_lines.csv",
+                "regional_lines/regional_lines.csv")
+
+
 def _source_digits() -> set[str]:
     found: set[str] = set()
-    for name in ("helplines/helplines.csv", "emergency/emergency_lines.csv"):
+    for name in SOURCE_FILES:
         text = (CORPUS / "sources" / name).read_text(encoding="utf-8")
         # Ten-digit numbers with an optional leading 1, and standalone 3- to 6-digit numbers (811, 535353).
         for m in re.finditer(r"(?<!\d)(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}(?!\d)|(?<![\d-])\d{3,6}(?![\d-])", text):
@@ -169,16 +178,27 @@ def test_no_phone_number_absent_from_the_sources() -> None:
     for p in t["phones"]:
         digits = re.sub(r"\D", "", p["number"])
         assert digits in known, f"phone {p['number']} is not in the source files"
-    for s in services_near("Montréal", kind="all", limit=50):
-        for number in [s["phone"], s["text_sms"], *s["phone_alternates"]]:
+    for p in t["phones"]:  # an extension is written in the source too
+        if p.get("extension"):
+            assert p["extension"] in known, p
+    ext = re.compile(r"[,\s]*(?:poste|ext\.?|option)\s*\d+(?:\s*ou\s*\d+)?$")
+    for place in ("Montréal", "Sherbrooke", "Longueuil", "Rimouski", "Mistissini"):
+        for s in services_near(place, kind="all", limit=50):
+            for number in [s["phone"], s["text_sms"], s["intake_phone"], *s["phone_alternates"]]:
+                if number:
+                    assert re.sub(r"\D", "", ext.sub("", number)) in known, number
+    d = load_directory(DIRECTORY)
+    for e in list(d.located) + list(d.lines) + list(d.doors):
+        for number in (e.phone, e.intake_phone, *e.phone_alternates):
             if number:
-                assert re.sub(r"\D", "", number) in known
+                assert re.sub(r"\D", "", ext.sub("", number)) in known, (e.id, number)
 
 
 def test_lines_kinds_and_verification() -> None:
     d = load_directory(DIRECTORY)
     lines = {e.id: e for e in d.lines}
-    assert set(lines) == {r.id for r in helplines.build(CORPUS)}
+    assert {r.id for r in helplines.build(CORPUS)} <= set(lines)
+    assert all(i.startswith("regional-") for i in set(lines) - {r.id for r in helplines.build(CORPUS)})
     assert lines["line-urgence-9-1-1"].kind == "emergency"
     assert all(e.kind == "helpline" for i, e in lines.items() if i != "line-urgence-9-1-1")
     assert lines["line-info-social-811-option-2"].phone == "811"
@@ -189,7 +209,9 @@ def test_lines_kinds_and_verification() -> None:
     assert lines["line-dpj-montreal-signalement-francais"].region == "06"
     assert lines["line-tel-jeunes"].region is None
     for e in lines.values():
-        assert e.hours and e.assured_date and e.source
+        assert e.hours_fr and e.hours_en and e.assured_date and e.source
+        if not e.id.startswith("regional-"):
+            assert e.hours
 
 
 # --- needs --------------------------------------------------------------------------------------
@@ -199,13 +221,17 @@ def test_needs_taxonomy() -> None:
     ids = [n.id for n in needs]
     assert set(REQUIRED_NEEDS) <= set(ids)
     line_ids = {r.id for r in helplines.build(CORPUS)}
+    groups = {e.line_group for e in load_directory(DIRECTORY).lines if e.line_group}
     for n in needs:
         assert len(n.examples_fr) >= 6 and len(n.examples_en) >= 4
-        assert n.lines and set(n.lines) <= line_ids, n.id
+        assert n.lines and set(n.lines) <= line_ids | {f"group:{g}" for g in groups}, n.id
         for kw in n.keywords_fr + n.keywords_en:
             assert kw == kw.lower() and not re.search(r"[àâçéèêëîïôûùüÿœ]", kw), (n.id, kw)
-    served = {line for n in needs for line in n.lines}
-    assert line_ids - served <= {"line-info-sante-811-option-1"} | served
+    d = load_directory(DIRECTORY)
+    listed = {line for n in needs for line in n.lines}
+    served = listed | {e.id for e in d.lines if f"group:{e.line_group}" in listed}
+    superseded = {e.id for e in d.lines if e.superseded_by}
+    assert line_ids - served - superseded <= {"line-info-sante-811-option-1"}
 
 
 def test_services_are_tagged_with_needs() -> None:
@@ -284,7 +310,9 @@ def test_need_filters_lines_and_regional_dpj() -> None:
     assert not any(i.startswith("line-dpj-montreal") for i in estrie)
     montreal = ids("H2L 3C3", "child_protection")
     assert montreal[:2] == ["line-dpj-montreal-signalement-francais", "line-dpj-montreal-anglais-batshaw"]
-    assert not any(i.startswith("line-dpj") for i in ids("Laval", "child_protection"))  # no Laval DPJ line known
+    laval = ids("Laval", "child_protection")
+    assert laval[0] == "regional-13-dpj-directeur-de-la-protection-de-la-jeuness"  # the CDPDJ list's Laval line
+    assert not any(i.startswith(("line-dpj", "regional-06")) for i in laval)
     assert ids("Laval", "gambling")[0] == "line-jeu-aide-et-reference"
     assert ids("Gaspé", "suicide")[:2] == ["line-ligne-quebecoise-de-prevention-du-suicide-1-866",
                                            "line-9-8-8-ligne-d-aide-en-cas-de-crise-de-suicide"]

@@ -126,7 +126,9 @@ def test_very_long_message_is_cut_with_a_notice(engine):
 def test_other_language_answers_in_french_and_english(engine):
     a = engine.ask("necesito ayuda con mi renta, no tengo dinero")
     assert a.bilingual and "français" in a.answer and "French and English" in a.answer
-    assert any(s["id"] == "line-211-grand-montreal-quebec-regions" for s in a.services)
+    assert "211" not in a.answer and grounding_problems(a) == []  # no place: no 211 centre known to serve it
+    a = engine.ask("necesito ayuda con mi renta, no tengo dinero", where="Montréal")
+    assert any(s["id"] == "line-211-grand-montreal-centre-de-reference-du-grand" for s in a.services)
 
 
 def test_injection_reveals_nothing_but_corpus_facts(engine):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from guide.yamlio import load_yaml
 
 from guide.triage import PRIORITY, CrisisModel, load_model, normalise
 
@@ -52,6 +52,8 @@ def _record_as_service(rec: dict[str, Any]) -> dict[str, Any]:
         "no_referral": True, "verified": {"phone": bool(m.get("phone_verified")),
                                           "hours": bool(m.get("hours_verified"))},
         "address": None, "municipality": None, "postal_code": None, "distance_km": None, "rss_code": None,
+        "service_areas": [dict(zip(("type", "code"), a.split(":", 1))) for a in m.get("areas") or []],
+        "superseded_by": m.get("superseded_by"),
     }
 
 
@@ -61,7 +63,7 @@ def load_lines(corpus_dir: Path) -> list[dict[str, Any]]:
         from guide.directory.near import as_dict
         from guide.directory.store import directory_path, load_directory
 
-        return [as_dict(e) for e in load_directory(directory_path(corpus_dir)).lines]
+        return [as_dict(e) for e in load_directory(directory_path(corpus_dir)).lines if not e.superseded_by]
     except Exception as exc:  # a damaged or missing directory must not cost a crisis answer
         log.error("crisis contacts: directory unreadable (%s); using the help-line records", type(exc).__name__)
     lines = []
@@ -73,6 +75,7 @@ def load_lines(corpus_dir: Path) -> list[dict[str, Any]]:
                     lines.append(_record_as_service(json.loads(raw)))
                 except (ValueError, KeyError):
                     continue  # one damaged line; keep the others
+            lines = [s for s in lines if not s.get("superseded_by")]
     except OSError as exc:
         log.error("crisis contacts: help-line records unreadable (%s)", type(exc).__name__)
     return lines
@@ -91,7 +94,7 @@ class CrisisDesk:
     def __init__(self, corpus_dir: Path):
         self.corpus_dir = Path(corpus_dir)
         self.model: CrisisModel = load_model(self.corpus_dir)
-        self.prose = yaml.safe_load((self.corpus_dir / PROSE_FILE).read_text(encoding="utf-8"))
+        self.prose = load_yaml((self.corpus_dir / PROSE_FILE).read_text(encoding="utf-8"))
         self.urgent_patterns = [re.compile(p) for p in self.prose.get("urgent", [])]
         self.always_urgent = set(self.prose.get("always_urgent", []))
         self.companions = [(c["when"], c["add"], [re.compile(p) for p in c.get("patterns", [])])
@@ -109,17 +112,46 @@ class CrisisDesk:
             return labels["child_protection"][lang]
         return labels["default"][lang]
 
-    def line(self, line_id: str, region: str | None = None) -> dict[str, Any] | None:
+    def _codes(self, region: str | None, location: Any = None) -> dict[str, set[str]]:
+        from guide.directory.areas import place_codes, region_codes
+
+        try:
+            codes = place_codes(location, self.corpus_dir) if location is not None else {}
+        except Exception:  # the gazetteer's files unreadable: fall back on the region alone
+            codes = {}
+        return codes or region_codes(region)
+
+    def line(self, line_id: str, region: str | None = None, location: Any = None) -> dict[str, Any] | None:
+        """A line by id, if it serves the person's place (its service areas; the region alone when the
+        town is not known). A regional DPJ line of another region is never returned."""
+        from guide.directory.areas import serves
+
         s = self.by_id.get(line_id)
-        if s is None or (s.get("regional") and s.get("rss_code") not in (None, region)):
+        if s is None:
+            return None
+        if s.get("service_areas"):
+            if not serves(s, self._codes(region, location)):
+                return None
+        elif s.get("regional") and s.get("rss_code") not in (None, region):
             return None
         return dict(s)
 
+    def group_lines(self, group: str, region: str | None = None, location: Any = None) -> list[dict[str, Any]]:
+        """The lines of a group (dpj, 211, caap, commissioner, tal…) offered at the person's place: those
+        whose area serves it, a fallback line only where no other line of the group does."""
+        from guide.directory.near import offered
+
+        mine = [s for s in self.lines if s.get("line_group") == group]
+        return [dict(s) for s in offered(mine, self._codes(region, location))]
+
     def dpj_lines(self, region: str | None) -> list[dict[str, Any]]:
+        """The DPJ lines of a health region (a region without its own number gets the lines its source
+        routes it to: Nord-du-Québec → Abitibi-Témiscamingue, Saguenay–Lac-Saint-Jean)."""
         if not region:
             return []
         return [dict(s) for s in self.lines
-                if s.get("regional") and s.get("rss_code") == region and "child_protection" in (s.get("needs") or [])]
+                if s.get("regional") and region in (s.get("rss_codes") or [s.get("rss_code")])
+                and "child_protection" in (s.get("needs") or [])]
 
     def contacts(self, kinds: list[str], region: str | None = None, young: bool = False,
                  lang: str = "fr") -> list[dict[str, Any]]:

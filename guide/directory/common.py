@@ -13,7 +13,8 @@ ATTRIBUTE_TAXONOMY = "guide-attributes"
 
 #: Guide's service attributes (HSDS ``attributes`` linked to a term of ``guide-attributes``).
 ATTRIBUTE_TERMS: dict[str, str] = {
-    "kind": "Kind of point of service for Guide: clsc, helpline, emergency or community",
+    "kind": "Kind of point of service for Guide: clsc, helpline, emergency, community, or intake (a CLSC's "
+            "or establishment's door number, shown with the CLSCs it covers)",
     "guide_id": "Stable readable identifier used by Guide (e.g. svc-clsc-51228484, line-tel-jeunes)",
     "no_referral": "true when the service can be reached without a referral",
     "phone_verified": "true when the phone number was read on a cited page (help-line table)",
@@ -29,14 +30,29 @@ ATTRIBUTE_TERMS: dict[str, str] = {
     "intake_classification": "M02 classification: intake_point or youth_only",
     "classification_reason": "Why the installation is offered (M02 classification)",
     "coordinates_source": "How the location's coordinates were obtained",
+    "verification_status": "verified (read on a page of the establishment, organisation or government), secondary "
+                           "(news, third party: shown as to be confirmed) or unverified",
+    "source_date": "Date the cited page shows (empty: the page shows none)",
+    "source_quote": "The sentence of the cited page that holds the number, copied exactly",
+    "source_rank": "0 current page of the establishment, organisation or government; 1 older official list or "
+                   "page; 2 secondary source (guide.directory.precedence)",
+    "line_group": "Lines of one kind of which only some are shown where they serve (dpj, caap, commissioner, "
+                  "crisis_centre, 211, tal) or door numbers (intake, clsc_phone, health_intake)",
+    "role": "What a regional row is (regional_lines.csv): dpj, caap, commissioner, crisis_centre, intake, "
+            "clsc_phone, info_social_alternate, health_intake",
+    "fallback": "true when the line is offered only where no other line of its group serves the person",
+    "superseded_by": "Why the line is not shown and what is shown instead (the row is kept)",
+    "walk_in": "In-person access as the source says it (its language)",
+    "walk_in_sites": "M02 installation codes (INSTAL_COD) where the walk-in access applies",
+    "phone_display": "A phone number with its extension or menu option as the source writes it",
 }
 
 TAXONOMIES: dict[str, tuple[str, str]] = {
     NEEDS_TAXONOMY: ("Guide — besoins / needs",
                      "Needs of people looking for first-line social services (corpus/taxonomy/needs.yaml)."),
     TERRITORY_TAXONOMY: ("MSSS — territoires / territories",
-                         "Health and social-services regions (RSS), local service networks (RLS) and CLSC "
-                         "territories, codes as in the MSSS M02 file."),
+                         "Health and social-services regions (RSS), establishments (ETAB: CISSS, CIUSSS and "
+                         "others), local service networks (RLS) and CLSC territories, codes as in the MSSS M02 file."),
     ATTRIBUTE_TAXONOMY: ("Guide — attributs / attributes",
                          "Service attributes used by Guide (kind, verification status, notes, provenance)."),
 }

@@ -1,8 +1,10 @@
 """Rerunnable imports into ``corpus/directory`` and the merge of the layers.
 
-``import_m02(file)`` and ``import_hsds(dir)`` each rebuild their own layer (plus the ``core`` and
-``helplines`` layers, which are derived from files in the corpus), write a report with one line per
-source row, and merge every layer into the HSDS tables at the top of the directory. The same input
+``import_m02(file)`` and ``import_hsds(dir)`` each rebuild their own layer (plus the ``core``,
+``helplines`` and ``regional`` layers, which are derived from files in the corpus; ``import_lines()``
+rebuilds only those), write a report with one line per source row (``reports/*.csv``: accepted,
+classified out or rejected, with the reason), and merge every layer into the HSDS tables at the top
+of the directory. The same input
 gives byte-identical files: identifiers are UUIDv5 of stable keys, rows are in a fixed order, no
 timestamp is written.
 """
@@ -16,13 +18,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guide.directory import community, lines, m02
+from guide.directory import community, lines, m02, regional
 from guide.directory.common import core_layer
 from guide.directory.hsds import TABLES, Tables, read_tables, write_datapackage, write_tables
 
 LAYERS = "layers"
 REPORTS = "reports"
-FIXED_LAYERS = ("core", "helplines", "m02")
+FIXED_LAYERS = ("core", "helplines", "regional", "m02")
 
 
 @dataclass
@@ -35,11 +37,14 @@ class ImportSummary:
     reasons: dict[str, int] = field(default_factory=dict)
     report: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+    others: list[ImportSummary] = field(default_factory=list)  # the derived layers rebuilt with it
 
     def lines(self) -> list[str]:
         out = [f"{self.layer}: {self.total} rows — {self.accepted} accepted, {self.classified_out} classified out, "
                f"{self.rejected} rejected (report: {self.report})"]
         out += [f"  {n:5d}  {reason}" for reason, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
+        for other in self.others:
+            out += other.lines()
         return out
 
 
@@ -76,12 +81,42 @@ def _write_layer(out_dir: Path, layer: str, tables: Tables, corpus_dir: Path, me
                                        encoding="utf-8")
 
 
-def _derived_layers(corpus_dir: Path, out_dir: Path) -> None:
+def _derived_layers(corpus_dir: Path, out_dir: Path) -> list[ImportSummary]:
+    """Rebuild the layers derived from files of the corpus (taxonomies, help lines, regional lines);
+    each help-line and regional source row gets a report line."""
     _write_layer(out_dir, "core", core_layer(corpus_dir), corpus_dir,
                  {"title": "Guide taxonomies and needs", "path": "taxonomy/needs.yaml"})
-    _write_layer(out_dir, "helplines", lines.build_layer(corpus_dir), corpus_dir,
+    help_tables, help_report = lines.build(corpus_dir)
+    _write_layer(out_dir, "helplines", help_tables, corpus_dir,
                  {"title": "Help lines compiled for Guide (each number read on a cited page)",
-                  "path": "sources/helplines/helplines.csv; sources/emergency/emergency_lines.csv"})
+                  "path": "sources/helplines/helplines.csv; sources/helplines/lines_more.csv; "
+                          "sources/emergency/emergency_lines.csv; rules: sources/helplines/line_rules.csv"})
+    help_path = out_dir / REPORTS / "helplines_import_report.csv"
+    _write_report(help_path, lines.REPORT_FIELDS, help_report)
+    reg_tables, reg_report = regional.build(corpus_dir)
+    _write_layer(out_dir, "regional", reg_tables, corpus_dir,
+                 {"title": "Regional doors and lines compiled for Guide (each number read on a cited page)",
+                  "path": regional.SOURCE_FILE})
+    reg_path = out_dir / REPORTS / "regional_lines_import_report.csv"
+    _write_report(reg_path, regional.REPORT_FIELDS, reg_report)
+    out = []
+    for name, rows, path in (("helplines", help_report, help_path), ("regional", reg_report, reg_path)):
+        status = Counter(r["status"] for r in rows)
+        reasons = Counter(f"{r['status']}: {r['reason'] if r['status'] != 'accepted' else 'accepted'}" for r in rows)
+        out.append(ImportSummary(name, len(rows), status["accepted"], status["classified_out"], status["rejected"],
+                                 dict(reasons), _relative(path, corpus_dir)))
+    return out
+
+
+def import_lines(corpus_dir: Path | None = None, out_dir: Path | None = None) -> ImportSummary:
+    """Rebuild the help-line and regional layers from the corpus's source files, then merge (rerunnable)."""
+    corpus_dir = _corpus(corpus_dir)
+    out_dir = Path(out_dir) if out_dir else corpus_dir / "directory"
+    helplines_summary, regional_summary = _derived_layers(corpus_dir, out_dir)
+    counts = merge(out_dir, corpus_dir)
+    helplines_summary.counts = counts
+    helplines_summary.others = [regional_summary]
+    return helplines_summary
 
 
 def merge(out_dir: Path, corpus_dir: Path) -> dict[str, int]:
@@ -115,7 +150,7 @@ def merge(out_dir: Path, corpus_dir: Path) -> dict[str, int]:
 def _check_references(t: Tables) -> None:
     ids = {table: {r["id"] for r in rows} for table, rows in t.items()}
     entity_table = {"service": "services", "location": "locations", "organization": "organizations",
-                    "service_at_location": "service_at_location"}
+                    "service_at_location": "service_at_location", "phone": "phones"}
     checks = [("services", "organization_id", "organizations"), ("service_at_location", "service_id", "services"),
               ("service_at_location", "location_id", "locations"), ("addresses", "location_id", "locations"),
               ("locations", "organization_id", "organizations"), ("taxonomy_terms", "taxonomy_id", "taxonomies"),
@@ -125,6 +160,10 @@ def _check_references(t: Tables) -> None:
                                                              ("organization_id", "organizations"),
                                                              ("service_at_location_id", "service_at_location"))]
     checks.append(("service_areas", "service_id", "services"))
+    checks.append(("services", "program_id", "programs"))
+    checks += [("contacts", ref, target) for ref, target in (("service_id", "services"), ("location_id", "locations"),
+                                                              ("organization_id", "organizations"))]
+    checks.append(("phones", "contact_id", "contacts"))
     for table, ref, target in checks:
         for row in t[table]:
             if row.get(ref) and row[ref] not in ids[target]:
@@ -146,7 +185,7 @@ def import_m02(path: Path, corpus_dir: Path | None = None, out_dir: Path | None 
         raise ValueError(f"{path.name}: not an M02 installations file (missing columns {missing})")
     results = m02.evaluate(rows)
     source_file = _relative(path, corpus_dir)
-    _derived_layers(corpus_dir, out_dir)
+    others = _derived_layers(corpus_dir, out_dir)
     _write_layer(out_dir, "m02", m02.build_layer(results, corpus_dir, source_file), corpus_dir,
                  {"title": m02.SOURCE_NAME, "path": source_file})
     report = out_dir / REPORTS / "m02_import_report.csv"
@@ -156,7 +195,7 @@ def import_m02(path: Path, corpus_dir: Path | None = None, out_dir: Path | None 
     reasons = Counter(f"{r.status}: {r.classification} / {r.reason_code}" for r in results if r.status != "rejected")
     reasons.update(f"rejected: {r.reason}" for r in results if r.status == "rejected")
     return ImportSummary("m02", len(results), status["accepted"], status["classified_out"], status["rejected"],
-                         dict(reasons), _relative(report, corpus_dir), counts)
+                         dict(reasons), _relative(report, corpus_dir), counts, others)
 
 
 def import_hsds(path: Path, corpus_dir: Path | None = None, out_dir: Path | None = None,
@@ -169,7 +208,7 @@ def import_hsds(path: Path, corpus_dir: Path | None = None, out_dir: Path | None
         raise NotADirectoryError(f"{path}: not a directory of HSDS CSV files")
     layer = "hsds-" + community._slug(name or path.name)
     tables, report_rows = community.build_layer(path, corpus_dir, layer)
-    _derived_layers(corpus_dir, out_dir)
+    others = _derived_layers(corpus_dir, out_dir)
     _write_layer(out_dir, layer, tables, corpus_dir, {"title": f"HSDS import {path.name}",
                                                       "path": _relative(path, corpus_dir)})
     report = out_dir / REPORTS / f"{layer}_import_report.csv"
@@ -178,7 +217,7 @@ def import_hsds(path: Path, corpus_dir: Path | None = None, out_dir: Path | None
     status = Counter(r["status"] for r in report_rows)
     reasons = Counter(f"{r['table']}: {r['reason'] or 'accepted'}" for r in report_rows)
     return ImportSummary(layer, len(report_rows), status["accepted"], 0, status["rejected"], dict(reasons),
-                         _relative(report, corpus_dir), counts)
+                         _relative(report, corpus_dir), counts, others)
 
 
 def remove_layer(out_dir: Path, layer: str, corpus_dir: Path | None = None) -> None:

@@ -83,12 +83,48 @@ def languages(raw: str) -> list[tuple[str, str, str]]:
     return out
 
 
+_EXT_NOTE = re.compile(r"^(?:ext\.?|poste|extension)\s*(\d{1,6})$", re.IGNORECASE)
+REPORT_FIELDS = ("source_file", "source_line", "line_id", "name", "status", "reason")
+
+
+def verification_status(phone_verified: bool, verification: str) -> str:
+    """verified / secondary / unverified, from the help-line table's verification text."""
+    v = (verification or "").lower()
+    if phone_verified:
+        return "verified"
+    return "secondary" if "secondary" in v else "unverified"
+
+
+def area_rows(owner: str, svc_id: str, areas: list, descriptions: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """HSDS ``service_areas`` rows for ``areas`` (``guide.directory.areas.Area``)."""
+    rows = []
+    for a in areas:
+        rows.append({"id": uid("service_area", owner, a.type, a.code), "service_id": svc_id, "name": a.name,
+                     "description": (descriptions or {}).get(f"{a.type}:{a.code}", ""), "extent": a.code,
+                     "extent_type": a.type})
+    return rows
+
+
 def build_layer(corpus_dir: Path) -> Tables:
+    return build(corpus_dir)[0]
+
+
+def build(corpus_dir: Path) -> tuple[Tables, list[dict[str, str]]]:
+    """The ``helplines`` layer and its report (one line per row of the help-line files)."""
+    from guide.directory import areas as A
+    from guide.directory import hours as H
+    from guide.directory.precedence import ROUTE_NOTE, decisions
+
     corpus_dir = Path(corpus_dir)
     t = empty_tables()
     regions = rss_names(corpus_dir)
     needs_of = services_by_need(corpus_dir)
-    for rec in helplines.build(corpus_dir):
+    rules = helplines.load_rules(corpus_dir)
+    decided = decisions(corpus_dir)
+    results = helplines.evaluate(corpus_dir)
+    report = [{"source_file": r.file, "source_line": str(r.line), "line_id": r.id, "name": r.name, "status": r.status,
+               "reason": r.reason} for r in results]
+    for rec in (r.record for r in results if r.record is not None):
         md = rec.metadata
         org_id = uid("organization", "line", rec.id)
         svc_id = uid("service", "line", rec.id)
@@ -116,28 +152,63 @@ def build_layer(corpus_dir: Path) -> Tables:
             clean, err = check_phone(number, allow_short_code=ptype == "text")
             if err:  # a number the help-line parser produced must be well-formed
                 raise ValueError(f"{rec.id}: {err}")
-            t["phones"].append({"id": uid("phone", rec.id, str(i)), "service_id": svc_id, "number": clean,
-                                "type": ptype, "description": desc})
-        t["schedules"].append({"id": uid("schedule", rec.id), "service_id": svc_id, "description": md["hours"]})
+            ext = _EXT_NOTE.match(desc.strip()) if ptype == "voice" else None
+            phone_id = uid("phone", rec.id, str(i))
+            t["phones"].append({"id": phone_id, "service_id": svc_id, "number": clean,
+                                "extension": ext.group(1) if ext else "", "type": ptype, "description": desc})
+            if ext:
+                t["attributes"].append(attribute("phone", phone_id, "phone_display", f"{clean} {desc.strip()}"))
+        t["schedules"].extend(H.schedule_rows(H.parse(md["hours"]),
+                                              lambda i, r=rec.id: uid("schedule", r) if i == 0 else uid("schedule", r, str(i)),
+                                              {"service_id": svc_id}))
         for code, name, note in languages(md.get("languages", "")):
             t["languages"].append({"id": uid("language", rec.id, code), "service_id": svc_id, "name": name,
                                    "code": code, "note": note})
+        own = rules.get(rec.id, [])
         region = dpj_region(rec, regions)
-        area = ("msss_rss_code", region, regions[region]) if region else PROVINCE_AREA
-        t["service_areas"].append({"id": uid("service_area", rec.id), "service_id": svc_id, "name": area[2],
-                                   "extent": area[1], "extent_type": area[0]})
+        decision = decided.get(rec.id)
+        if region:
+            areas = [A.Area(A.RSS, region, regions[region])]
+        else:
+            areas = []
+            for r in own:
+                if r["rule"] == "area":
+                    kind, code = r["value"].split(":", 1)
+                    areas.append(A.Area(kind, code, A.area_name(corpus_dir, kind, code) or code))
+            areas = areas or [A.Area(*PROVINCE_AREA)]
+        areas += decision.extra_areas if decision else []
+        descriptions = {f"{r['value']}": r["justification"] for r in own if r["rule"] == "area"}
+        descriptions.update({f"{a.type}:{a.code}": ROUTE_NOTE for a in (decision.extra_areas if decision else [])})
+        if areas == [A.Area(*PROVINCE_AREA)]:  # the id the layer always had
+            t["service_areas"].append({"id": uid("service_area", rec.id), "service_id": svc_id, "name": "Québec",
+                                       "extent": "QC", "extent_type": "province"})
+        elif region and not (decision and decision.extra_areas):
+            t["service_areas"].append({"id": uid("service_area", rec.id), "service_id": svc_id,
+                                       "name": regions[region], "extent": region, "extent_type": A.RSS})
+        else:
+            t["service_areas"].extend(area_rows(rec.id, svc_id, areas, descriptions))
         note_fr = note_en = ""
         if not md.get("phone"):
             # (the Info-Social number comes from its own record)
             note_fr = f"Pas de numéro dans la source : composez le {info_social_phone(corpus_dir)}, option 2, pour être orienté."
             note_en = f"No phone number in the source: call {info_social_phone(corpus_dir)}, option 2, to be referred."
+        group = next((r["value"] for r in own if r["rule"] == "group"), "dpj" if region else "")
+        superseded = next((f"{r['value']} ({r['justification']})" for r in own if r["rule"] == "superseded_by"),
+                          decision.superseded_by if decision else "")
         attrs = {
             "kind": line_kind(rec), "guide_id": rec.id, "no_referral": True,
             "phone_verified": bool(md.get("phone_verified")), "hours_verified": bool(md.get("hours_verified")),
             "text_sms_verified": bool(md.get("sms_verified")), "verification": md.get("verification", ""),
             "note_fr": note_fr, "note_en": note_en, "source_name": rec.source.name, "source_url": rec.source.url,
             "source_file": rec.source.file, "source_notes": md.get("notes", ""),
+            "verification_status": verification_status(bool(md.get("phone_verified")), md.get("verification", "")),
+            "source_date": md.get("source_date") or "", "source_quote": md.get("quote") or "",
+            "line_group": group, "superseded_by": superseded,
+            "fallback": any(r["rule"] == "fallback" and r["value"] == "true" for r in own),
         }
-        t["attributes"].extend(attribute("service", svc_id, k, v) for k, v in attrs.items())
+        t["attributes"].extend(attribute("service", svc_id, k, v) for k, v in attrs.items()
+                               if v not in ("", False) or k in ("phone_verified", "hours_verified", "text_sms_verified",
+                                                               "no_referral", "verification", "note_fr", "note_en",
+                                                               "source_notes"))
         t["attributes"].extend(need_attribute("service", svc_id, n) for n in needs_of.get(rec.id, []))
-    return t
+    return t, report

@@ -258,12 +258,13 @@ def build_layer(results: list[RowResult], corpus_dir: Path, source_file: str) ->
     for r in accepted:
         row = r.row
         terms[("RSS", row["RSS_CODE"])] = {"name": row["RSS_NOM"], "parent": ""}
+        terms[("ETAB", row["ETAB_CODE"])] = {"name": row.get("ETAB_NOM_A") or row["ETAB_NOM"], "parent": ""}
         parent = territory_term_id("RSS", row["RSS_CODE"])
         if row.get("RLS_CODE"):
             terms[("RLS", row["RLS_CODE"])] = {"name": row.get("RLS_NOM", ""), "parent": parent}
             parent = territory_term_id("RLS", row["RLS_CODE"])
         terms[("CLSC", row["CLSC_CODE"])] = {"name": row["CLSC_NOM"], "parent": parent}
-    order = {"RSS": 0, "RLS": 1, "CLSC": 2}
+    order = {"RSS": 0, "ETAB": 1, "RLS": 2, "CLSC": 3}
     for (level, code), term in sorted(terms.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])):
         t["taxonomy_terms"].append({
             "id": territory_term_id(level, code), "code": f"{level}:{code}", "name": term["name"],
@@ -338,6 +339,7 @@ def _add_location(t: Tables, r: RowResult, org_id: str, svc_id: str) -> None:
     t["attributes"].append(attribute("service_at_location", sal_id, "intake_classification", r.classification))
     t["attributes"].append(attribute("service_at_location", sal_id, "classification_reason", r.reason))
     t["attributes"].append(territory_attribute("location", loc_id, "RSS", row["RSS_CODE"]))
+    t["attributes"].append(territory_attribute("location", loc_id, "ETAB", row["ETAB_CODE"]))
     if row.get("RLS_CODE"):
         t["attributes"].append(territory_attribute("location", loc_id, "RLS", row["RLS_CODE"]))
     t["attributes"].append(territory_attribute("location", loc_id, "CLSC", row["CLSC_CODE"]))

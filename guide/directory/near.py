@@ -8,8 +8,16 @@ within each group by great-circle distance (vectorised haversine over precompute
 keeps its ``distance_km``; ``far`` is true beyond 50 km (a remote or fly-in place: the answer says
 the distance plainly and leads with 811), ``in_region`` says it is in the person's RSS. Lines
 follow, for ``kind="all"``: the lines of the need (``needs.yaml`` order), or, without a need, the
-general-distress lines then the others; a regional line (DPJ) only for people of its region.
-``limit`` applies to each group (located services, lines).
+general-distress lines then the others. A line with a service area (a DPJ, a CAAP, a 211 centre, a
+crisis centre…) is offered only to people its area serves (``guide.directory.areas``); a line that
+the import's precedence rule did not keep (``superseded_by``) never; a fallback line (the CAAP
+federation's routing number) only where no line of its group serves the person. In ``needs.yaml`` a
+``group:NAME`` entry stands for the lines of that group serving the person (``group:dpj``,
+``group:211``, ``group:caap``…). ``limit`` applies to each group (located services, lines).
+
+CLSC points of service carry their door numbers when the sources give them: ``intake_phone`` (the
+psychosocial intake of their CLSC, RLS or establishment, with its ``hours``, ``hours_fr``,
+``hours_en`` and ``walk_in``), ``phone`` (a CLSC's own general number), ``verification``.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from guide.directory.areas import place_codes, serves
 from guide.directory.needs import needs_by_id
 from guide.directory.store import Directory, Entry, directory_path, load_directory
 from guide.geo import Location, haversine_km, resolve
@@ -89,7 +98,10 @@ def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | Non
             in_region: bool | None = None) -> dict[str, Any]:
     """The service contract (id, name, kind, phone, address, municipality, postal_code, distance_km,
     no_referral, hours, source, assured_date) plus extras; a located service also says whether it is
-    ``far`` (more than 50 km away) and ``in_region`` (in the person's health region)."""
+    ``far`` (more than 50 km away) and ``in_region`` (in the person's health region). ``hours`` is the
+    source's text; ``hours_fr`` / ``hours_en`` the same hours written from their structure in each
+    language. ``intake_phone``, ``walk_in``, ``verification`` (verified | secondary | unverified) and
+    ``source_date`` where the sources give them; ``service_areas`` where a line is offered."""
     note = " / ".join(x for x in (e.note_fr, e.note_en) if x) or None
     return {
         "id": e.id, "name": e.name, "name_en": e.name_en, "kind": e.kind, "phone": e.phone, "address": e.address,
@@ -103,13 +115,21 @@ def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | Non
         "min_age": e.min_age, "max_age": e.max_age, "classification": e.classification,
         "verified": dict(e.verified) if e.verified else None, "note": note, "note_fr": e.note_fr, "note_en": e.note_en,
         "phone_alternates": list(e.phone_alternates), "text_sms": e.text_sms, "source_url": e.source_url,
-        "regional": e.region is not None,
+        "regional": e.region is not None or bool(e.areas),
         "far": None if distance_km is None else bool(float(distance_km) > FAR_KM),
         "in_region": in_region,
+        # added with the regional lines (issue 12)
+        "intake_phone": e.intake_phone, "intake_name": e.intake_name, "intake_id": e.intake_id,
+        "intake_source_url": e.intake_source_url, "intake_hours": e.intake_hours, "walk_in": e.walk_in,
+        "verification": e.verification, "source_date": e.source_date,
+        "hours_fr": e.hours_fr, "hours_en": e.hours_en,
+        "service_areas": [a.as_dict() for a in e.areas], "rss_codes": list(e.rss_codes),
+        "line_group": e.line_group, "fallback": e.fallback, "superseded_by": e.superseded_by,
     }
 
 
-def _located(d: Directory, loc: Location, kind: str, need: str | None, limit: int, age: int | None) -> list[dict]:
+def _located(d: Directory, loc: Location, kind: str, need: str | None, limit: int, age: int | None,
+             corpus_dir: Path | None = None) -> list[dict]:
     if not loc.ok or not d.located:
         return []
     wanted = ("clsc",) if kind == "clsc" else ("clsc", "community")
@@ -119,28 +139,66 @@ def _located(d: Directory, loc: Location, kind: str, need: str | None, limit: in
     dist = haversine_km(float(loc.latitude), float(loc.longitude), d.latitudes, d.longitudes)  # type: ignore[arg-type]
     idx = np.flatnonzero(keep)
     territory, region = loc.clsc_code, loc.rss_code
+    regions = {i: _rss(d.located[i]) or _nearest_rss(d.located[i], corpus_dir) for i in idx}  # imported services
     home = np.array([territory is not None and d.located[i].clsc_code == territory for i in idx])
-    same = np.array([region is not None and _rss(d.located[i]) == region for i in idx])
+    same = np.array([region is not None and regions[i] == region for i in idx])
     order = idx[np.lexsort((dist[idx], ~same, ~home))][:limit]
     return [as_dict(d.located[i], dist[i], bool(territory and d.located[i].clsc_code == territory) if territory
-                    else None, bool(region and _rss(d.located[i]) == region) if region else None) for i in order]
+                    else None, bool(region and regions[i] == region) if region else None) for i in order]
+
+
+def _nearest_rss(e: Entry, corpus_dir: Path | None) -> str | None:
+    """The health region of a located service that does not say it (an imported community service): that
+    of the nearest M02 installation."""
+    if e.latitude is None or e.longitude is None:
+        return None
+    from guide.geo import gazetteer
+
+    return gazetteer(corpus_dir).nearest_rss(e.latitude, e.longitude)
 
 
 def _rss(e: Entry) -> str | None:
     return e.rss_code or e.region
 
 
+GROUP_PREFIX = "group:"
+
+
+def _get(e: Any, key: str) -> Any:
+    return e.get(key) if isinstance(e, dict) else getattr(e, key, None)
+
+
+def offered(lines: list, codes: dict[str, set[str]] | None) -> list:
+    """The lines (entries or service dicts) offered to a place of these codes: shown (not superseded),
+    serving the place, and a fallback line only where no other line of its group serves it."""
+    usable = [e for e in lines if not _get(e, "superseded_by") and serves(e, codes)]
+    served = {_get(e, "line_group") for e in usable if _get(e, "line_group") and not _get(e, "fallback")}
+    return [e for e in usable if not (_get(e, "fallback") and _get(e, "line_group") in served)]
+
+
+def expand(ids: list[str], usable: list) -> list:
+    """``needs.yaml`` line ids → lines: an id, or ``group:NAME`` for the usable lines of that group."""
+    by_id = {_get(e, "id"): e for e in usable}
+    out: list = []
+    for i in ids:
+        if i.startswith(GROUP_PREFIX):
+            found = [e for e in usable if _get(e, "line_group") == i[len(GROUP_PREFIX):]]
+        else:
+            found = [by_id[i]] if i in by_id else []
+        out += [e for e in found if all(e is not x for x in out)]
+    return out
+
+
 def _lines(d: Directory, loc: Location, need: str | None, limit: int, corpus_dir: Path) -> list[dict]:
-    region = loc.rss_code if loc.error is None else None
-    usable = [e for e in d.lines if e.region is None or e.region == region]
+    codes = place_codes(loc, corpus_dir) if loc.error is None else {}
+    usable = offered(d.lines, codes)
     needs = needs_by_id(corpus_dir)
-    by_id = {e.id: e for e in usable}
     if need is not None:
-        chosen = [by_id[i] for i in needs[need].lines if i in by_id]
+        chosen = expand(needs[need].lines, usable)
         chosen += [e for e in usable if need in e.needs and e not in chosen]  # e.g. imported lines
     else:
         first = needs[DEFAULT_NEED_ORDER].lines if DEFAULT_NEED_ORDER in needs else []
-        chosen = [by_id[i] for i in first if i in by_id]
+        chosen = expand(first, usable)
         chosen += [e for e in usable if e not in chosen]
     return [as_dict(e) for e in chosen[:limit]]
 
@@ -161,7 +219,7 @@ def services_near(location: Location | str, kind: Kind | str = "all", need: str 
     d = load_directory(directory_path(corpus))
     out: list[dict[str, Any]] = []
     if kind in ("all", "clsc"):
-        out += _located(d, loc, str(kind), need, limit, age)
+        out += _located(d, loc, str(kind), need, limit, age, corpus)
     if kind in ("all", "helpline"):
         out += _lines(d, loc, need, limit, corpus)
     return out

@@ -51,3 +51,39 @@ def check_phone(value: str, allow_short_code: bool = False) -> tuple[str | None,
     if len(digits) == 10 and digits[0] in "23456789" and digits[3] in "23456789":
         return text, None
     return None, f"invalid phone number {value!r} (expected a 10-digit North American number)"
+
+
+_EXTENSION = re.compile(r"^(?P<number>.*?)[\s,]*\b(?P<word>poste|ext\.?|extension|option)\s*(?P<ext>\d{1,6})(?P<rest>.*)$",
+                        re.IGNORECASE)
+
+
+def split_extension(value: str) -> tuple[str, str, str]:
+    """``"819 780-2220, poste 48415"`` → ``("819 780-2220", "48415", "poste 48415")``; the third part is the
+    extension as the source writes it (``"poste 305 ou 331"``, ``"option 3"``: a menu option has no HSDS
+    extension), empty without one."""
+    text = (value or "").strip()
+    m = _EXTENSION.match(text)
+    if not m:
+        return text, "", ""
+    ext = "" if m.group("word").lower() == "option" else m.group("ext")  # a menu option, not an extension
+    return m.group("number").strip(" ,"), ext, text[m.start("word"):].strip()
+
+
+def check_phone_with_extension(value: str) -> tuple[tuple[str, str, str] | None, str | None]:
+    """A phone number that may carry an extension: ``((number, extension, extension text), None)`` or
+    ``(None, reason)``. The extension text may only hold digits and "ou"/"or" between them."""
+    number, ext, ext_text = split_extension(value)
+    if ext_text and not re.fullmatch(r"(?i)(poste|ext\.?|extension|option)\s*\d{1,6}(\s*(ou|or|,)\s*\d{1,6})*", ext_text):
+        return None, f"invalid phone extension {ext_text!r}"
+    clean, err = check_phone(number)
+    if err:
+        return None, err
+    return (clean, ext, ext_text), None
+
+
+def digits_in(text: str, number: str) -> bool:
+    """True when the digits of ``number`` (without a leading 1) are written in ``text`` (its digits)."""
+    want = re.sub(r"\D", "", number or "")
+    if len(want) == 11 and want.startswith("1"):
+        want = want[1:]
+    return bool(want) and want in re.sub(r"\D", "", text or "")

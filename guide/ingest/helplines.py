@@ -1,7 +1,13 @@
-"""Help lines from ``sources/helplines/helplines.csv`` -> records of kind ``helpline``.
+"""Help lines from ``sources/helplines/helplines.csv`` (and ``lines_more.csv``, 9-1-1's
+``sources/emergency/emergency_lines.csv``) -> records of kind ``helpline``.
 
-Numbers are parsed from the file, never typed here. Each record keeps the raw fields, the page
-each number was read on, and whether the number, text line and hours are verified.
+Numbers are parsed from the files, never typed here. Each record keeps the raw fields, the page
+each number was read on (and the sentence holding it, ``quote``, with its date when the file gives
+them), and whether the number, text line and hours are verified.
+
+``evaluate`` gives every source row a status: ``accepted`` (a record), ``classified_out`` (not a
+line of its own, with the reason of ``sources/helplines/line_rules.csv``) or ``rejected`` (a required
+field missing or a number that does not parse); the directory importer writes them to its report.
 """
 
 from __future__ import annotations
@@ -12,18 +18,23 @@ from pathlib import Path
 
 from guide.records import Record, Source
 
-SOURCE_FILES = ("sources/emergency/emergency_lines.csv", "sources/helplines/helplines.csv")
+SOURCE_FILES = ("sources/emergency/emergency_lines.csv", "sources/helplines/helplines.csv",
+                "sources/helplines/lines_more.csv")
 IMPORT_DATE = "2026-11-25"  # date the file was copied into the corpus (see corpus/SOURCES.md)
+#: Date each file entered the corpus (``assured_date`` of its lines); the others: ``IMPORT_DATE``.
+IMPORT_DATES = {"sources/helplines/lines_more.csv": "2026-12-01"}
+RULES_FILE = "sources/helplines/line_rules.csv"
+REQUIRED = ("service_fr", "service_en", "phone", "hours", "source_url", "verification")
 
 _NANP = re.compile(r"(?<!\d)(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}(?!\d)")
 _SHORT = re.compile(r"^\s*(\d{3})\b")
 
 
-def slug(text: str) -> str:
+def slug(text: str, length: int = 48) -> str:
     from guide.text import fold
 
     s = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
-    return s[:48].rstrip("-")
+    return s[:length].rstrip("-")
 
 
 def parse_phones(field: str) -> tuple[str | None, list[str], str]:
@@ -70,10 +81,59 @@ def _needs_by_line(corpus_dir: Path) -> dict[str, list[dict]]:
     return out
 
 
+def load_rules(corpus_dir: Path) -> dict[str, list[dict[str, str]]]:
+    """``line_rules.csv``: line id -> its rules (superseded_by, classify_out, group, area, fallback)."""
+    path = Path(corpus_dir) / RULES_FILE
+    out: dict[str, list[dict[str, str]]] = {}
+    if not path.exists():
+        return out
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            out.setdefault(row["line_id"], []).append(row)
+    return out
+
+
 def build(corpus_dir: Path) -> list[Record]:
-    records: list[Record] = []
+    """The records of the accepted rows (every row's status: ``evaluate``)."""
+    return [r.record for r in evaluate(corpus_dir) if r.record is not None]
+
+
+class RowResult:
+    __slots__ = ("file", "line", "id", "name", "status", "reason", "record")
+
+    def __init__(self, file: str, line: int, id: str, name: str, status: str, reason: str,
+                 record: Record | None = None):
+        self.file, self.line, self.id, self.name = file, line, id, name
+        self.status, self.reason, self.record = status, reason, record
+
+
+def evaluate(corpus_dir: Path) -> list[RowResult]:
+    """Every row of the help-line files, in file order, with its status and reason."""
+    corpus_dir = Path(corpus_dir)
+    results: list[RowResult] = []
     for source_file in SOURCE_FILES:
-        records.extend(_build_file(corpus_dir, source_file))
+        results.extend(_evaluate_file(corpus_dir, source_file))
+    rules = load_rules(corpus_dir)
+    seen: set[str] = set()
+    for r in results:
+        if r.status != "accepted":
+            continue
+        out = [x for x in rules.get(r.id, []) if x["rule"] == "classify_out"]
+        if out:
+            r.status, r.reason, r.record = "classified_out", out[0]["value"], None
+        elif r.id in seen:
+            r.status, r.reason, r.record = "rejected", f"duplicate line id {r.id}", None
+        seen.add(r.id)
+    records = [r.record for r in results if r.record is not None]
+    for rec in records:  # where a line is offered and whether it is replaced (the directory holds the same)
+        own = rules.get(rec.id, [])
+        rec.metadata["areas"] = [x["value"] for x in own if x["rule"] == "area"]
+        rec.metadata["superseded_by"] = next((x["value"] for x in own if x["rule"] == "superseded_by"), None)
+    _add_needs(corpus_dir, records)
+    return results
+
+
+def _add_needs(corpus_dir: Path, records: list[Record]) -> None:
     needs = _needs_by_line(corpus_dir)
     for r in records:
         served = needs.get(r.id, [])
@@ -89,52 +149,82 @@ def build(corpus_dir: Path) -> list[Record]:
             if r.metadata.get("notes"):
                 parts.append(r.metadata["notes"])
             r.metadata["gloss_en"] = " ".join(p for p in parts if p)
-    return records
 
 
-def _build_file(corpus_dir: Path, source_file: str) -> list[Record]:
-    records: list[Record] = []
+def _ids(rows: list[dict[str, str]]) -> list[str]:
+    """Record ids: ``line-`` + the slug of the French name (48 characters); names whose short slugs
+    collide ("… (TAL) – renseignements, Montréal/…" and "…, autres régions") get a longer one."""
+    short = ["line-" + slug(r.get("service_fr") or "") for r in rows]
+    return [i if short.count(i) == 1 else "line-" + slug(r.get("service_fr") or "", 96)
+            for i, r in zip(short, rows)]
+
+
+def _evaluate_file(corpus_dir: Path, source_file: str) -> list[RowResult]:
+    from guide.directory.validate import check_phone, check_required
+
+    results: list[RowResult] = []
     with (corpus_dir / source_file).open(encoding="utf-8-sig", newline="") as fh:
-        for lineno, row in enumerate(csv.DictReader(fh), 2):
-            if None in row or any(v is None for v in row.values()):
-                raise ValueError(f"{source_file}:{lineno}: wrong number of fields (quote fields that contain commas)")
-            phone, alts, note = parse_phones(row["phone"])
-            status = _status(row["verification"], row["text_sms"], row["hours"])
-            rid = "line-" + slug(row["service_fr"])
-            text_fr = f"{row['service_fr']}. Pour : {row['audience']}. Heures : {row['hours']}."
-            text_en = f"{row['service_en']}. For: {row['audience']}. Hours: {row['hours']}."
-            contact = f"Téléphone / Phone: {row['phone']}" + (f". Texto / Text: {row['text_sms']}" if row["text_sms"] else "")
-            unverified = [k.split("_")[0] for k, ok in status.items() if not ok and (k != "sms_verified" or row["text_sms"])]
-            records.append(Record(
-                id=rid,
-                kind="helpline",  # 911 included: the directory (issue 3) marks it kind "emergency"
-                title=row["service_fr"] if row["service_fr"] == row["service_en"] else f"{row['service_fr']} / {row['service_en']}",
-                reference=f"{row['service_fr']} — {row['source_kind']}: {row['source_url']}",
-                text=f"{text_fr}\n{text_en}\n{contact}",
-                lang="fr+en",
-                source=Source(
-                    name=f"Help-line table compiled for Guide ({row['source_kind']})",
-                    url=row["source_url"],
-                    date=IMPORT_DATE,
-                    licence="facts (phone numbers, hours) read on the cited page; table compiled for this project",
-                    file=source_file,
-                ),
-                metadata={
-                    "name_fr": row["service_fr"],
-                    "name_en": row["service_en"],
-                    "phone": phone,
-                    "phone_alternates": alts,
-                    "phone_note": note,
-                    "phone_raw": row["phone"],
-                    "text_sms": row["text_sms"] or None,
-                    "hours": row["hours"],
-                    "audience": row["audience"],
-                    "languages": row["languages"],
-                    "verification": row["verification"],
-                    "notes": row["notes"],
-                    "unverified": unverified,
-                    "assured_date": IMPORT_DATE,
-                    **status,
-                },
-            ))
-    return records
+        rows = list(csv.DictReader(fh))
+    for lineno, (row, rid) in enumerate(zip(rows, _ids(rows)), 2):
+        if None in row or any(v is None for v in row.values()):
+            raise ValueError(f"{source_file}:{lineno}: wrong number of fields (quote fields that contain commas)")
+        name = row.get("service_fr", "")
+        errors = check_required(row, [c for c in REQUIRED if c != "phone"])
+        phone, alts, note = parse_phones(row.get("phone", ""))
+        for number in [phone, *alts]:
+            if number:
+                _, err = check_phone(number)
+                if err:
+                    errors.append(err)
+        if not phone and re.search(r"\d{3}", row.get("phone", "")):
+            errors.append(f"no phone number could be read in {row.get('phone')!r}")
+        if errors:
+            results.append(RowResult(source_file, lineno, rid, name, "rejected", "; ".join(errors)))
+            continue
+        rec = _record(row, rid, source_file, phone, alts, note)
+        results.append(RowResult(source_file, lineno, rid, name, "accepted", "", rec))
+    return results
+
+
+def _record(row: dict[str, str], rid: str, source_file: str, phone: str | None, alts: list[str],
+            note: str) -> Record:
+    date = IMPORT_DATES.get(source_file, IMPORT_DATE)
+    status = _status(row["verification"], row["text_sms"], row["hours"])
+    text_fr = f"{row['service_fr']}. Pour : {row['audience']}. Heures : {row['hours']}."
+    text_en = f"{row['service_en']}. For: {row['audience']}. Hours: {row['hours']}."
+    contact = f"Téléphone / Phone: {row['phone']}" + (f". Texto / Text: {row['text_sms']}" if row["text_sms"] else "")
+    unverified = [k.split("_")[0] for k, ok in status.items() if not ok and (k != "sms_verified" or row["text_sms"])]
+    return Record(
+        id=rid,
+        kind="helpline",  # 911 included: the directory (issue 3) marks it kind "emergency"
+        title=row["service_fr"] if row["service_fr"] == row["service_en"] else f"{row['service_fr']} / {row['service_en']}",
+        reference=f"{row['service_fr']} — {row['source_kind']}: {row['source_url']}",
+        text=f"{text_fr}\n{text_en}\n{contact}",
+        lang="fr+en",
+        source=Source(
+            name=f"Help-line table compiled for Guide ({row['source_kind']})",
+            url=row["source_url"],
+            date=date,
+            licence="facts (phone numbers, hours) read on the cited page; table compiled for this project",
+            file=source_file,
+        ),
+        metadata={
+            "name_fr": row["service_fr"],
+            "name_en": row["service_en"],
+            "phone": phone,
+            "phone_alternates": alts,
+            "phone_note": note,
+            "phone_raw": row["phone"],
+            "text_sms": row["text_sms"] or None,
+            "hours": row["hours"],
+            "audience": row["audience"],
+            "languages": row["languages"],
+            "verification": row["verification"],
+            "notes": row["notes"],
+            "unverified": unverified,
+            "assured_date": date,
+            "quote": row.get("quote") or None,
+            "source_date": row.get("source_date") or None,
+            **status,
+        },
+    )

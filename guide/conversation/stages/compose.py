@@ -39,6 +39,8 @@ def run(turn, engine) -> None:
     elif turn.other_language:
         other = engine.templates["en" if lang == "fr" else "fr"]
         parts = [T["other_language"], other["other_language"]]
+        if not turn.lines:  # no 211 centre serves the person's place (or it is unknown): drop the 211 sentence
+            parts = [p.rsplit(". ", 1)[0] + "." if "211" in p.rsplit(". ", 1)[-1] else p for p in parts]
         for s in turn.lines:
             d.cite_service(s)
             parts.append(f"• {s['name']}: {s.get('phone') or ''}")

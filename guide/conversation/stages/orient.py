@@ -9,7 +9,9 @@ from guide.conversation.models import Crisis
 from guide.triage import PRIORITY
 
 INFO_SOCIAL = "line-info-social-811-option-2"
-LINE_211 = "line-211-grand-montreal-quebec-regions"
+LINE_211 = "line-211-grand-montreal-quebec-regions"  # superseded (coverage ended 2021): the 211 group instead
+GROUP_211 = "211"
+GROUP_PREFIX = "group:"
 YOUTH_LINES = ("line-tel-jeunes", "line-jeunesse-j-ecoute")
 MAX_LINES = 2
 
@@ -44,6 +46,11 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
         cued = set()
     chosen: list[dict] = []
     wanted: list[str] = []
+    cued_groups: list[str] = []
+
+    def groups_of(ids) -> set[str]:
+        return {desk.by_id.get(i, {}).get("line_group") for i in ids} - {None}
+
     youth = YOUTH_LINES if turn.language == "fr" else YOUTH_LINES[::-1]  # Kids Help Phone first in English
     if turn.young:
         wanted.append(youth[0])
@@ -56,19 +63,35 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
             continue
         if lid in YOUTH_LINES and any(c["id"] in YOUTH_LINES for c in chosen):
             continue  # one youth line is enough
+        group = lid[len(GROUP_PREFIX):] if lid.startswith(GROUP_PREFIX) else None
         if turn.text and not turn.place_only:
             if not engine.cues.line_allowed(lid, cue_src, turn.young):
                 continue
-        elif lid not in cued:
+            if group:
+                cued_groups.append(group)
+        elif (lid not in cued) if group is None else (group not in groups_of(cued)):
             continue  # a reply that is only a place: the lines the earlier words called for
-        line = desk.line(lid, region)
-        if line is None or not line.get("phone") or (line.get("regional") and not region):
-            continue
-        chosen.append(line)
+        if group:  # the lines of a group serving the person's place (group:dpj, group:211…)
+            found = desk.group_lines(group, region, turn.location)
+        else:
+            found = [desk.line(lid, region, turn.location)]
+        for line in found:
+            if line is None or not line.get("phone") or (line.get("regional") and not region) \
+                    or line["id"] in exclude or any(c["id"] == line["id"] for c in chosen):
+                continue
+            chosen.append(line)
+            if len(chosen) >= MAX_LINES:
+                break
         if len(chosen) >= MAX_LINES:
             break
     if turn.text and not turn.place_only:
+        # the chosen lines, and one line of each group the words called for (the state holds line ids only):
+        # a later reply giving the place then gets that group's lines for the place (the 211 of Laval)
         st.cued_lines = [c["id"] for c in chosen]
+        for group in cued_groups:
+            marker = next((s["id"] for s in desk.lines if s.get("line_group") == group), None)
+            if marker and group not in groups_of(st.cued_lines) and len(st.cued_lines) < 10:
+                st.cued_lines.append(marker)
     return chosen
 
 
@@ -82,9 +105,8 @@ def run(turn, engine) -> None:
 
         turn.clscs = services_near(loc, kind="clsc", limit=3, corpus_dir=engine.settings.corpus_dir)
     exclude = {c["id"] for c in turn.crisis.contacts}
-    if turn.other_language:
-        extra = desk.line(LINE_211)
-        turn.lines = [extra] if extra else []
+    if turn.other_language:  # 211's interpreters, where a 211 centre serves the person's place
+        turn.lines = desk.group_lines(GROUP_211, turn.region, loc)[:1]
     elif turn.text or turn.place_only:
         turn.lines = lines_for(engine, turn, exclude)
     seen = exclude | {c["id"] for c in turn.lines}
