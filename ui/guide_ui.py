@@ -111,6 +111,8 @@ LABELS: dict[str, dict[str, str]] = {
         "col_territory": "Territoire CLSC",
         "col_no_referral": "Sans référence",
         "col_verified": "Vérification",
+        "col_intake": "Accueil psychosocial",
+        "col_walk_in": "Sans rendez-vous",
         "yes": "oui",
         "no": "non",
         "no_phone_staff": "non indiqué dans la source",
@@ -204,6 +206,8 @@ LABELS: dict[str, dict[str, str]] = {
         "col_territory": "CLSC territory",
         "col_no_referral": "No referral",
         "col_verified": "Verification",
+        "col_intake": "Psychosocial intake",
+        "col_walk_in": "Walk-in",
         "yes": "yes",
         "no": "no",
         "no_phone_staff": "not in the source",
@@ -481,6 +485,12 @@ def crisis_banner(lang: str) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def hours_text(s: dict, lang: str) -> str:
+    """A service's hours in the person's language, rendered from its HSDS schedules (``hours_fr`` /
+    ``hours_en``); the source's own text only when no schedule could be read from it."""
+    return s.get(f"hours_{lang}") or s.get("hours") or ""
+
+
 def service_card(s: dict, lang: str, key: str, info_social: dict | None = None, number: int | None = None) -> None:
     """One service: name, kind, no-referral badge, address and distance, phone (tel: link) or the
     record's no-phone note with Info-Social's link, hours, text line, verification flags, source."""
@@ -519,8 +529,8 @@ def service_card(s: dict, lang: str, key: str, info_social: dict | None = None, 
             rows.append(f":material/info: {md(note)}")
         if s.get("text_sms"):
             rows.append(":material/sms: " + labelled(L["text_sms"], sms_link(s["text_sms"]), lang))
-        if s.get("hours"):
-            rows.append(":material/schedule: " + labelled(L["hours"], md(s["hours"]), lang))
+        if hours_text(s, lang):
+            rows.append(":material/schedule: " + labelled(L["hours"], md(hours_text(s, lang)), lang))
         elif not note:
             rows.append(f":material/schedule: {md(L['hours_unknown'])}")
         st.markdown("  \n".join(rows))
@@ -542,8 +552,8 @@ def crisis_contact(s: dict, lang: str, key: str) -> None:
             rows.append(f":material/call: {tel_link(s['phone'], phone_text(s))}")
         if s.get("text_sms"):
             rows.append(":material/sms: " + labelled(L["text_sms"], sms_link(s["text_sms"]), lang))
-        if s.get("hours"):
-            rows.append(f":material/schedule: {md(s['hours'])}")
+        if hours_text(s, lang):
+            rows.append(f":material/schedule: {md(hours_text(s, lang))}")
         flags = verified_flags(s, L)
         if flags:
             rows.append(" ".join(f":orange-badge[:material/warning: {md(f)}]" for f in flags))

@@ -83,10 +83,15 @@ if place and place.strip():
         st.subheader(L["staff_located"])
         if located:
             with_phone = any(s.get("phone") for s in located)  # the M02 file has none: no empty column
+            with_intake = any(s.get("intake_phone") for s in located)
+            with_walk_in = any(s.get("walk_in") for s in located)
             st.dataframe(pd.DataFrame([{
                 L["col_name"]: s["name"], L["col_address"]: s.get("address") or s.get("municipality") or "",
                 L["col_distance"]: s.get("distance_km"),
                 **({L["col_phone"]: phone_cell(s)} if with_phone else {}),
+                **({L["col_intake"]: s.get("intake_phone") or ""} if with_intake else {}),
+                **({L["col_walk_in"]: s.get("walk_in") or ""} if with_walk_in else {}),
+                **({L["col_verified"]: str(s.get("verification") or "")} if with_intake else {}),
                 L["col_territory"]: L["yes"] if s.get("in_territory") else "",
                 L["col_no_referral"]: L["yes"] if s.get("no_referral") else L["no"],
             } for s in located]), hide_index=True, width="stretch", key="staff_located_table", column_config={
@@ -107,7 +112,7 @@ if place and place.strip():
             st.dataframe(pd.DataFrame([{
                 L["col_name"]: g.display_name(s, lang),
                 L["col_phone"]: " / ".join([phone_cell(s)] + list(s.get("phone_alternates") or [])),
-                L["col_text"]: s.get("text_sms") or "", L["col_hours"]: s.get("hours") or "",
+                L["col_text"]: s.get("text_sms") or "", L["col_hours"]: g.hours_text(s, lang),
                 L["col_verified"]: verification_cell(s),
             } for s in lines]), hide_index=True, width="stretch", key="staff_lines_table", column_config={
                 L["col_name"]: st.column_config.TextColumn(width="large"),
@@ -123,11 +128,13 @@ if place and place.strip():
                     L["copy_phone"].format(phone=s["phone"]) if s.get("phone") else ""]
             if s.get("distance_km") is not None:
                 bits.append(f"{g.km(s['distance_km'], lang)} km")
+            if s.get("intake_phone"):
+                bits.append(L["col_intake"] + " : " + s["intake_phone"] if lang == "fr" else L["col_intake"] + ": " + s["intake_phone"])
             copy_lines.append(" — ".join(b for b in bits if b))
         for s in lines:
             bits = [s["name"], L["copy_phone"].format(phone=phone_cell(s))]
-            if s.get("hours"):
-                bits.append(s["hours"])
+            if g.hours_text(s, lang):
+                bits.append(g.hours_text(s, lang))
             copy_lines.append(" — ".join(bits))
         if copy_lines:
             st.markdown(f"**{g.md(L['staff_copy'])}**")

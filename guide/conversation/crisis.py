@@ -175,6 +175,15 @@ class CrisisDesk:
                         ids.append(c["id"])
                         c["label"] = self.label(c, lang)
                         out.append(c)
+        extra = (self.prose.get("regional_emergency") or {}).get(region or "")
+        if extra and any(c["id"] == EMERGENCY for c in out):
+            out = [c for c in out if c["id"] not in set(extra.get("drop", []))]
+            for cid in extra.get("add", []):  # where 911 does not answer everywhere: lines that do
+                c = self.line(cid, region)
+                if c and c["id"] not in ids:
+                    ids.append(c["id"])
+                    c["label"] = self.label(c, lang)
+                    out.append(c)
         out.sort(key=lambda c: c["id"] != EMERGENCY)  # 911 first, the rest in the kinds' order
         return out
 
@@ -198,18 +207,25 @@ class CrisisDesk:
 
     def compose(self, kinds: list[str], contacts: list[dict[str, Any]], lang: str, urgent: bool,
                 tu: bool = False, for_other: bool = False, carried_over: bool = False,
-                degraded: bool = False) -> str:
-        """The crisis text (at most 80 words): instruction, labelled lines, presence."""
+                degraded: bool = False, region: str | None = None) -> str:
+        """The crisis text (at most 80 words): instruction, labelled lines, presence. Carried over
+        from an earlier turn, its first line still holds 911."""
         from guide.directory.near import display_name
 
         T = self.prose[lang]
         sfx = "_tu" if tu else ""
         parts: list[str] = []
+        emergency = next((c for c in contacts if c["id"] == EMERGENCY), None)
+        regional = (self.prose.get("regional_emergency") or {}).get(region or "")
         if carried_over:
-            parts.append(T["carried_over"])
+            parts.append(T["carried_over_911" + sfx].format(phone=emergency.get("phone") or "") if emergency
+                         else T["carried_over"])
         for c in contacts:
             if c["id"] == EMERGENCY:
-                parts.append(T[("call_now" if urgent else "call_if") + sfx].format(phone=c.get("phone") or ""))
+                if not carried_over:
+                    parts.append(T[("call_now" if urgent else "call_if") + sfx].format(phone=c.get("phone") or ""))
+                if regional:
+                    parts.append(regional[lang].format(phone=c.get("phone") or ""))
                 continue
             alts = c.get("phone_alternates") or []
             unverified = T["unverified"] if (c.get("verified") and not c["verified"].get("phone", True)) else ""

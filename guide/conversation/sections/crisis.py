@@ -15,4 +15,4 @@ def render(d) -> list[str]:
         d.cite_service(t.info_social)
     return [d.engine.crisis_desk.compose(c.kinds, c.contacts, d.lang, c.urgent, tu=d.tu,
                                          for_other=t.for_whom == "other", carried_over=c.carried_over,
-                                         degraded=d.engine.degraded)]
+                                         degraded=d.engine.degraded, region=t.region)]
