@@ -46,6 +46,7 @@ class Cues:
     lines: dict[str, LineRule]
     questions: dict[str, list[re.Pattern]]
     rights: dict[str, list[re.Pattern]]
+    weak_need_keywords: frozenset[str] = frozenset()
 
     def line_allowed(self, line_id: str, text: str, young: bool = False) -> bool:
         rule = self.lines.get(line_id)
@@ -83,4 +84,5 @@ def load_cues(corpus_dir: Path) -> Cues:
              for lid, r in (data.get("lines") or {}).items()}
     questions = {k: [re.compile(p) for p in v] for k, v in (data.get("questions") or {}).items()}
     rights = {k: [re.compile(p) for p in v] for k, v in (data.get("rights") or {}).items()}
-    return Cues(lines=lines, questions=questions, rights=rights)
+    weak = frozenset(fold(str(w)).strip() for w in data.get("weak_need_keywords") or [])
+    return Cues(lines=lines, questions=questions, rights=rights, weak_need_keywords=weak)

@@ -124,6 +124,7 @@ class Turn:
     other_language: bool = False
     # understand
     needs: list[str] = field(default_factory=list)  # this message's needs, best first
+    need_confident: bool = False  # the best need is clear enough to name the situation from it
     active_needs: list[str] = field(default_factory=list)
     for_whom: str | None = None
     young: bool = False

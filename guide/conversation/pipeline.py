@@ -87,7 +87,7 @@ class Engine:
         self.needs = {n.id: n for n in load_needs(corpus)}
         self.cues = load_cues(corpus)
         self.prose = load_yaml((corpus / PROSE_FILE).read_text(encoding="utf-8"))
-        self.matcher = NeedMatcher(list(self.needs.values()), emb)
+        self.matcher = NeedMatcher(list(self.needs.values()), emb, self.cues.weak_need_keywords)
         self.templates = load_yaml((corpus / TEMPLATES_FILE).read_text(encoding="utf-8"))
         if writer is None:
             from guide.writer import make_chat_model

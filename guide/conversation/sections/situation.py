@@ -9,7 +9,9 @@ def render(d) -> list[str]:
     if t.place_only or not t.text:
         return []
     situations = d.prose.get("situation", {})
-    need = next((n for n in t.needs if n in situations), None)
+    # a crisis kind's need is certain; otherwise a wrong specific sentence is worse than a general one
+    certain = t.need_confident or (t.triage is not None and t.triage.detected)
+    need = next((n for n in t.needs if n in situations), None) if certain else None
     entry = situations.get(need) if need else situations.get("default")
     if not entry:
         return []

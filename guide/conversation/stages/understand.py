@@ -11,7 +11,9 @@ def run(turn, engine) -> None:
     st, text = turn.state, turn.text
     needs: list[str] = []
     if text and not turn.place_only and not turn.other_language:
-        needs = engine.matcher.match(text)
+        scored = engine.matcher.scored(text)
+        needs = [nid for nid, _, _ in scored]
+        turn.need_confident = bool(scored) and scored[0][2]
     if turn.triage is not None and turn.triage.detected:
         crisis_needs = [engine.crisis_desk.model.kinds[k].need for k in turn.triage.kinds]
         needs = [n for n in crisis_needs if n in engine.needs] + [n for n in needs if n not in crisis_needs]
