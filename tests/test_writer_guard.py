@@ -39,6 +39,7 @@ def placeholders(answer) -> dict[str, str]:
     values = {"phones": ", ".join(shown)}
     contacts = {c["id"] for c in answer.crisis.contacts}
     long = [raw for raw in shown if len(phone_key(raw)) == 10 and service_keys[phone_key(raw)]["id"] not in contacts]
+    long.sort(key=lambda raw: service_keys[phone_key(raw)].get("kind") != "helpline")  # a help line's number first
     if long:
         d = re.sub(r"\D", "", long[0])
         values.update(phone=long[0], phone_swapped=long[0][:-2] + long[0][-1] + long[0][-2],
