@@ -131,7 +131,7 @@ def test_citizen_chat_in_a_browser(server, browser):
         chat = page.get_by_test_id("stChatInputTextArea")
         chat.fill(MESSAGE)
         chat.press("Enter")
-        page.get_by_text("Où habitez-vous", exact=False).first.wait_for(timeout=STEP_TIMEOUT_MS)
+        page.get_by_text("quelle ville habitez-vous", exact=False).first.wait_for(timeout=STEP_TIMEOUT_MS)
         page.locator(".st-key-place-flagged").wait_for(timeout=STEP_TIMEOUT_MS)  # the place box is flagged
 
         place = page.get_by_label("Votre code postal ou votre ville (facultatif)")

@@ -38,6 +38,9 @@ class LineRule:
     combos: list[list[re.Pattern]] = field(default_factory=list)  # every pattern of one combo must match
     young: bool = False
     not_young: bool = False
+    with_needs: frozenset[str] = frozenset()  # or: one of these needs, and a ``mention``
+    mention: list[re.Pattern] = field(default_factory=list)
+    self_only: bool = False  # the need + mention path only when the message is about the writer
     never_everyday: bool = False
 
 
@@ -48,7 +51,8 @@ class Cues:
     rights: dict[str, list[re.Pattern]]
     weak_need_keywords: frozenset[str] = frozenset()
 
-    def line_allowed(self, line_id: str, text: str, young: bool = False) -> bool:
+    def line_allowed(self, line_id: str, text: str, young: bool = False, needs: list[str] | None = None,
+                     about_self: bool = True) -> bool:
         rule = self.lines.get(line_id)
         if rule is None:
             return True
@@ -57,7 +61,11 @@ class Cues:
         if rule.young and young:
             return True
         t = cue_text(text)
-        return any(p.search(t) for p in rule.cues) or any(all(p.search(t) for p in combo) for combo in rule.combos)
+        if any(p.search(t) for p in rule.cues) or any(all(p.search(t) for p in combo) for combo in rule.combos):
+            return True
+        if rule.self_only and not about_self:
+            return False
+        return bool(rule.with_needs & set(needs or [])) and any(p.search(t) for p in rule.mention)
 
     def question(self, text: str) -> str | None:
         t = cue_text(text)
@@ -79,6 +87,9 @@ def load_cues(corpus_dir: Path) -> Cues:
     lines = {lid: LineRule(cues=[re.compile(p) for p in (r or {}).get("cues", [])],
                            combos=[[re.compile(p) for p in c] for c in (r or {}).get("combos", [])],
                            young=bool((r or {}).get("young")),
+                           with_needs=frozenset((r or {}).get("with_needs") or []),
+                           mention=[re.compile(p) for p in (r or {}).get("mention", [])],
+                           self_only=bool((r or {}).get("self_only")),
                            not_young=bool((r or {}).get("not_young")),
                            never_everyday=bool((r or {}).get("never_everyday")))
              for lid, r in (data.get("lines") or {}).items()}

@@ -27,10 +27,14 @@ DIALOGUES = ROOT / "evaluation" / "conversations" / "dialogues.yaml"
 
 
 def corpus_numbers(corpus_dir: Path) -> set[str]:
-    """Every phone-like digit string present in the help-line source files."""
+    """Every phone-like digit string present in the line source files (help lines, more lines, the
+    regional numbers of issue 12, emergency)."""
     nums: set[str] = set()
-    for f in ("sources/helplines/helplines.csv", "sources/emergency/emergency_lines.csv"):
-        text = (corpus_dir / f).read_text(encoding="utf-8")
+    files = sorted((corpus_dir / "sources" / "helplines").glob("*.csv")) + \
+        sorted((corpus_dir / "sources" / "regional_lines").glob("*.csv")) + \
+        sorted((corpus_dir / "sources" / "emergency").glob("*.csv"))
+    for path in files:
+        text = path.read_text(encoding="utf-8")
         for m in re.finditer(r"(?:1[ .-]?)?\d{3}[ .-]?\d{3}[ .-]?\d{4}|\b\d{3}\b", text):
             nums.add(re.sub(r"\D", "", m.group(0)))
     return nums

@@ -49,8 +49,8 @@ _LABEL_STATUS = {"partly verified": "partly verified", "en partie verifie": "par
                  "secondary source": "secondary source", "source secondaire": "secondary source",
                  "non verifie": "unverified", "unverified": "unverified", "not verified": "unverified",
                  "verifie": "verified", "verified": "verified"}
-_NOTICE = re.compile(r"non verifie|unverified|not verified|a confirmer|please confirm", re.I)
-_HOURS_CAVEAT = re.compile(r"non verifie|unverified|not verified|a confirmer|please confirm|may have changed|"
+_NOTICE = re.compile(r"non verifie|unverified|not verified|a confirmer|please confirm|to be confirmed", re.I)
+_HOURS_CAVEAT = re.compile(r"non verifie|unverified|not verified|a confirmer|please confirm|to be confirmed|may have changed|"
                            r"not stated|peuvent avoir change|historically|per \d{4}|per older", re.I)
 
 

@@ -55,9 +55,11 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
     if turn.young:
         wanted.append(youth[0])
     cue_src = masked(engine, turn.text)
-    for nid in turn.active_needs[:2]:
+    for nid in turn.active_needs[:3]:
         need = engine.needs.get(nid)
         wanted += [lid for lid in (need.lines if need else []) if lid not in wanted]
+    if turn.language == "en":  # Kids Help Phone answers in English; Tel-jeunes mostly in French
+        wanted = [YOUTH_LINES[1] if lid == YOUTH_LINES[0] else lid for lid in wanted]
     for lid in wanted:
         if lid in exclude or lid == INFO_SOCIAL or any(c["id"] == lid for c in chosen):
             continue
@@ -65,7 +67,7 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
             continue  # one youth line is enough
         group = lid[len(GROUP_PREFIX):] if lid.startswith(GROUP_PREFIX) else None
         if turn.text and not turn.place_only:
-            if not engine.cues.line_allowed(lid, cue_src, turn.young):
+            if not engine.cues.line_allowed(lid, cue_src, turn.young, turn.needs[:1], turn.for_whom != "other"):
                 continue
             if group:
                 cued_groups.append(group)
