@@ -38,8 +38,8 @@ TRAINING_GLOB = "crisis_training*.yaml"  # under corpus/taxonomy: every batch of
 # set (evaluation/conversations/messages.yaml), never on the held-out sets, keeping false alarms at the
 # previous release's 4.2 % of non-crisis messages: first the lowest common threshold, then the lowest for
 # suicide, whose miss costs most. See README "Crisis triage" for every set's figures.
-CLASSIFIER_THRESHOLD = 0.87
-CLASSIFIER_THRESHOLDS = {"suicide": 0.67}
+CLASSIFIER_THRESHOLD = 0.94
+CLASSIFIER_THRESHOLDS = {"suicide": 0.75}
 CLASSIFIER_C = 32.0
 SECOND_KIND_SHARE = 0.5  # a second kind is kept when at least half as likely as the first
 NON_CRISIS_NEEDS = {"suicide", "domestic_violence", "sexual_violence", "child_protection", "elder_mistreatment",
