@@ -179,7 +179,10 @@ def test_classifier_keeps_a_close_second_kind_and_leads_with_the_likelier(engine
 def test_suicide_has_a_lower_classifier_threshold_than_other_kinds(engine, monkeypatch):
     tr = engine.triager
     text = "un message sans mot declencheur pour les regles"
-    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("suicide", 0.7)], 0.70))
+    from guide.triage import CLASSIFIER_THRESHOLD, CLASSIFIER_THRESHOLDS
+
+    p = (CLASSIFIER_THRESHOLDS["suicide"] + CLASSIFIER_THRESHOLD) / 2  # between the two thresholds
+    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("suicide", p)], p))
     assert tr.check(text).kind == "suicide"
-    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("elder_mistreatment", 0.7)], 0.70))
+    monkeypatch.setattr(tr.classifier, "ranked", lambda t, masked=None: ([("elder_mistreatment", p)], p))
     assert tr.check(text).method != "classifier"
