@@ -294,7 +294,26 @@ def main() -> None:
     # invalid UTF-8 on the command line reaches Python as lone surrogates: cleaned at the boundary
     sys.argv = [clean_text(a) for a in sys.argv]
     try:
-        app()
+        from typer._click import exceptions as cx  # Typer's own copy of Click (Typer >= 0.20)
+    except ImportError:  # an older Typer on Click itself
+        from click import exceptions as cx
+
+    rv = None
+    abort = getattr(cx, "Abort", KeyboardInterrupt)
+    try:
+        rv = app(standalone_mode=False)
+    except cx.NoArgsIsHelpError as exc:  # "guide" alone: the help, as before
+        exc.show()
+        sys.exit(0)
+    except cx.UsageError as exc:  # a bad option value: with --json, the error shape too
+        if "--json" in sys.argv[1:]:
+            emit_json({"error": {"code": "invalid_usage", "message": exc.format_message()}})
+        else:
+            exc.show()
+        sys.exit(2)
+    except abort:
+        err.print("Interrompu. / Interrupted.")
+        sys.exit(130)
     except KeyboardInterrupt:
         err.print("Interrompu. / Interrupted.")
         sys.exit(130)
@@ -307,6 +326,8 @@ def main() -> None:
                   f"({type(exc).__name__}). If you are in danger, call 911; to talk to someone, Info-Social 811, "
                   "option 2.", markup=False)
         sys.exit(1)
+    if isinstance(rv, int) and rv:
+        sys.exit(rv)
 
 
 if __name__ == "__main__":

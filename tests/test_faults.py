@@ -283,3 +283,9 @@ def test_crisis_answers_are_short_and_direct(settings, index):
         assert a.answer.splitlines()[0] == first_line, (msg, a.answer)
         assert line_id in [c["id"] for c in a.crisis.contacts]
         assert word_count(a.answer) <= CRISIS_MAX_WORDS, a.answer
+
+
+def test_cli_bad_option_value_with_json_gives_the_error_shape():
+    r = run_cli("search", "--json", "droits", "--limit", "-1")
+    assert r.returncode == 2 and b"Traceback" not in r.stderr
+    assert json.loads(r.stdout)["error"]["code"] == "invalid_usage"
