@@ -253,6 +253,20 @@ def export_answers_cmd(
     out.print(f"{n} réponses / answers → {out_file}", highlight=False, soft_wrap=True)
 
 
+def _emit_result(result: dict, out_file: Optional[Path], json_out: bool) -> bool:
+    """Write ``result`` as JSON to ``out_file`` (if given) and to stdout with ``--json``; True when the
+    JSON was printed (nothing else to show)."""
+    if out_file:
+        try:
+            out_file.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        except OSError as exc:
+            fail(f"{out_file}: {exc.strerror or exc}")
+    if json_out:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return True
+    return False
+
+
 @evaluate_app.command("import-rubric")
 def import_rubric_cmd(
     file: Path = typer.Argument(..., help="A graded CSV: id, safety, right_door, specific_lines, rights, declaration, "
@@ -268,13 +282,7 @@ def import_rubric_cmd(
         result = load_rubric(file)
     except AnswersError as exc:
         fail(str(exc))
-    if out_file:
-        try:
-            out_file.write_text(json.dumps(result, ensure_ascii=False, indent=2))
-        except OSError as exc:
-            fail(f"{out_file}: {exc.strerror or exc}")
-    if json_out:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    if _emit_result(result, out_file, json_out):
         return
     t = Table(title=f"Grille / rubric — {result['answers']} réponses / answers")
     for col in ("critère / criterion", "n", "moyenne / mean", "0", "1", "2"):
@@ -337,13 +345,7 @@ def import_review_cmd(
         result = import_reviews(files)
     except ReviewError as exc:
         fail(str(exc))
-    if out_file:
-        try:
-            out_file.write_text(json.dumps(result, ensure_ascii=False, indent=2))
-        except OSError as exc:
-            fail(f"{out_file}: {exc.strerror or exc}")
-    if json_out:
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    if _emit_result(result, out_file, json_out):
         return
     t = Table(title=f"Revue experte / expert review — {result['answers']} réponses, export {result['export_id']}")
     t.add_column("critère / criterion")

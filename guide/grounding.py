@@ -242,14 +242,18 @@ def _get(obj, name, default=None):
     return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
 
 
-def _flat(value: Any) -> list[str]:
+def flatten(value: Any) -> list[str]:
+    """Every leaf of a nested dict / list value, as strings (None gives nothing)."""
     if value is None:
         return []
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _flat(v)]
+        return [s for v in value.values() for s in flatten(v)]
     if isinstance(value, (list, tuple, set)):
-        return [s for v in value for s in _flat(v)]
+        return [s for v in value for s in flatten(v)]
     return [str(value)]
+
+
+_flat = flatten
 
 
 @dataclass

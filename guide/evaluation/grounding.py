@@ -72,14 +72,7 @@ def _mask(text: str, span: tuple[int, int]) -> str:
     return text[:span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
 
 
-def _flatten(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _flatten(v)]
-    if isinstance(value, (list, tuple, set)):
-        return [s for v in value for s in _flatten(v)]
-    return [str(value)]
+from guide.grounding import flatten as _flatten  # noqa: E402  (one definition for both checks)
 
 
 def article_numbers(field_value: str | None) -> set[str]:
