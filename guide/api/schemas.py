@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from guide.text import clean_text
 
-from guide.engine import ConversationState
+from guide.conversation.models import Answer, ConversationState, Service
+from guide.geo import Location
 
 
 class ErrorDetail(BaseModel):
@@ -47,27 +48,18 @@ class ChatRequest(BaseModel):
         return None if v is None else clean_text(v)
 
 
-class ChatReply(BaseModel):
-    """The answer object of ``guide ask --json`` (its ``state`` is what to send back next time)."""
+class ChatReply(Answer):
+    """The answer object of ``guide ask --json`` (its ``state`` is what to send back next time): the
+    domain model itself, so the API documents exactly what the engine returns."""
 
-    language: Literal["fr", "en"]
-    crisis: dict[str, Any]
-    answer: str
-    services: list[dict[str, Any]]
-    citations: list[dict[str, Any]]
-    needs: list[str]
-    follow_up: str | None
-    location: dict[str, Any] | None
-    state: ConversationState
-    notices: list[str] = []
-    bilingual: bool = False
-    timings_ms: dict[str, float] = {}
-    writer: str = "deterministic"
+
+class ServiceOut(Service):
+    """A point of service or a line (``services near``); extra fields of the directory are kept."""
 
 
 class NearReply(BaseModel):
-    location: dict[str, Any]
-    services: list[dict[str, Any]]
+    location: Location
+    services: list[ServiceOut]
 
 
 class NeedOut(BaseModel):
