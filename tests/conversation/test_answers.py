@@ -169,3 +169,18 @@ def test_the_question_is_answered_first(engine, msg, kind, start):
 ])
 def test_everyday_answers_are_at_most_150_words(engine, msg, where):
     assert word_count(engine.ask(msg, where=where).answer) <= 150
+
+
+@pytest.mark.parametrize("msg,kind", [
+    ("est-ce que mon employeur va savoir ce que je dis à la travailleuse sociale?", "confidentiality"),
+    ("will my parents find out if I talk to someone at the CLSC?", "confidentiality"),
+    ("j'ai peur des représailles si je porte plainte contre le CLSC", "complaint"),
+    ("je me sens vraiment mal, est-ce que je devrais aller à l'urgence?", "emergency_care"),
+])
+def test_more_questions_answered_first_and_grounded(engine, msg, kind):
+    from guide.grounding import grounding_problems
+
+    a = engine.ask(msg)
+    assert a.question == kind and grounding_problems(a) == []
+    if kind == "emergency_care":
+        assert {"line-info-sante-811-option-1", "line-urgence-9-1-1"} <= {s["id"] for s in a.services}

@@ -7,7 +7,10 @@ PRINCIPLE_2 = "decl-principe-2-1"
 SOURCE = {"referral": (PRINCIPLE_2, "declaration"), "free": (PRINCIPLE_2, "declaration"),
           "waiting": (PRINCIPLE_2, "declaration"), "english": ("right-english-services", "right"),
           "file_access": ("right-record-access", "right"), "complaint": ("right-complaint-path", "right"),
-          "consent": ("right-consent", "right")}
+          "consent": ("right-consent", "right"), "confidentiality": ("right-record-access", "right"),
+          "emergency_care": ("right-emergency-care", "right")}
+INFO_SANTE = "line-info-sante-811-option-1"
+EMERGENCY = "line-urgence-9-1-1"
 
 
 def render(d) -> list[str]:
@@ -20,6 +23,16 @@ def render(d) -> list[str]:
     if n is None:
         return []
     info = d.turn.info_social or {}
-    if "{info_phone}" in str(entry):
+    emergency: dict = {}
+    if q == "emergency_care":  # Info-Santé (option 1) and 911: both records returned with the answer
+        desk = d.engine.crisis_desk
+        info, emergency = desk.line(INFO_SANTE) or {}, desk.line(EMERGENCY) or {}
+        if not info or not emergency:
+            return []
+        for s in (info, emergency):
+            if all(x["id"] != s["id"] for x in d.turn.services):
+                d.turn.services.append(s)
+            d.cite_service(s)
+    elif "{info_phone}" in str(entry):
         d.cite_service(info)
-    return [d.say(entry, cite=n, info_phone=info.get("phone") or "")]
+    return [d.say(entry, cite=n, info_phone=info.get("phone") or "", emergency_phone=emergency.get("phone") or "")]
