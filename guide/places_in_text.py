@@ -226,6 +226,33 @@ def _accepted(toks: list[_Tok], span: _Span, kind: str | None, caps_mean: bool, 
     return caps_mean and _capitalised(toks, span, True)
 
 
+_FSA_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])([GHJ]\d[ABCEGHJ-NPRSTV-Z])(?![A-Za-z0-9])")
+FUZZY_MIN = 88  # rapidfuzz ratio for a misspelt town after "j'habite à" ("st-hyacinte" -> Saint-Hyacinthe)
+
+
+def _misspelt_after_residence(toks, words, g, corpus_dir):
+    """After a residence cue only ("j'habite à", "je reste à"), a misspelt town name of 6 letters or
+    more, matched closely (rapidfuzz ratio >= 88) against the gazetteer's names; else None."""
+    from rapidfuzz import fuzz, process
+
+    from guide.geo import place_words, resolve
+
+    for i in range(len(toks)):
+        if _cue(toks, i) != "residence":
+            continue
+        for n in (3, 2, 1):
+            phrase = place_words(" ".join(t.raw for t in toks[i:i + n]))
+            if len(phrase.replace(" ", "")) < 6:
+                continue
+            hit = process.extractOne(phrase, g.fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
+            if hit:
+                loc = resolve(g.fuzzy_labels[hit[2]], corpus_dir)
+                if loc.ok:
+                    return loc
+        return None
+    return None
+
+
 def find_place(text: str, corpus_dir: Path):
     """A place named inside a message ("je reste à Rimouski", "H2L 3C3"), resolved, or None."""
     from guide.geo import (
@@ -238,6 +265,11 @@ def find_place(text: str, corpus_dir: Path):
     m = _PC_IN_TEXT.search(text)
     if m:
         return resolve(m.group(0), corpus_dir)
+    m = _FSA_IN_TEXT.search(text)  # "dans le coin de J9X": a Québec FSA written in capitals
+    if m:
+        loc = resolve(m.group(1), corpus_dir)
+        if loc.ok:
+            return loc
     g = gazetteer(corpus_dir)
     corpus = Path(corpus_dir).resolve()
     common = _common_words(corpus)
@@ -283,7 +315,7 @@ def find_place(text: str, corpus_dir: Path):
     for s in accepted:
         s.region_hint = any(h.i <= s.i and s.end <= h.end for h in hints)
     if not accepted:
-        return None
+        return _misspelt_after_residence(toks, words, g, corpus_dir)
     pool = [s for s in accepted if not s.region_hint] or accepted
     best = max(pool, key=lambda s: (RANK[s.cue], -s.i))
 

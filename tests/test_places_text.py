@@ -393,3 +393,23 @@ def test_region_names_file_is_sound() -> None:
     assert rows
     for row in rows:
         assert row["region"] in regions and row["justification"].strip() and row["source"].strip(), row
+
+
+@pytest.mark.parametrize("text,region", [
+    ("chu dans le coin de J9X pis j'aurais besoin de voir une TS", "08"),   # an FSA in capitals
+    ("jhabite a st-hyacinte et jai besoin daide", "16"),                    # misspelt, after a residence cue
+    ("chu à Hochelag, jme sens tout seul", "06"),                            # colloquial sector name
+    ("mon père est tout seul à Thetford depuis un mois", "12"),             # usual short name
+])
+def test_more_places_read_from_text(text, region):
+    from guide.places_in_text import find_place
+
+    loc = find_place(text, CORPUS)
+    assert loc is not None and loc.rss_code == region
+
+
+@pytest.mark.parametrize("text", ["je reste a la maison tout le temps", "I got an H2O bottle", "je vis au jour le jour"])
+def test_no_fuzzy_place_from_ordinary_words(text):
+    from guide.places_in_text import find_place
+
+    assert find_place(text, CORPUS) is None
