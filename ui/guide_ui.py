@@ -73,6 +73,8 @@ LABELS: dict[str, dict[str, str]] = {
         "privacy": "Rien n'est conservé : la conversation disparaît quand vous fermez la page "
                    "ou cliquez sur « Nouvelle conversation ».",
         "loading": "Chargement de Guide…",
+        "search_unavailable": "La recherche dans les textes est indisponible en ce moment (index inutilisable). "
+                              "Les services, les lignes et les réponses, eux, fonctionnent.",
         "engine_down": "Guide est indisponible en ce moment. Les numéros en haut de la page, eux, "
                        "fonctionnent : en cas de danger, appelez-les maintenant.",
         # staff page
@@ -170,6 +172,8 @@ LABELS: dict[str, dict[str, str]] = {
         "privacy": "Nothing is kept: the conversation disappears when you close the page "
                    "or click “New conversation”.",
         "loading": "Loading Guide…",
+        "search_unavailable": "Text search is unavailable right now (the index cannot be used). Services, "
+                              "lines and answers still work.",
         "engine_down": "Guide is unavailable right now. The numbers at the top of the page work: "
                        "if anyone is in danger, call them now.",
         "staff_title": "Quick lookup for staff",
@@ -337,7 +341,7 @@ def engine():
     usable index it still answers (crisis first) and ``engine().retrieval_error`` says why."""
     from guide.engine import get_engine
 
-    eng = get_engine()
+    eng = get_engine(open_index=False)  # the index is opened by the first search only
     eng.warm_up()
     return eng
 

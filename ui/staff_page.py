@@ -153,7 +153,12 @@ if query and query.strip():
         cleaned = clean_query(query, max_chars=eng.settings.query_max_chars)
         if cleaned.notice:
             st.caption(cleaned.notice)
-        hits = search(eng.index, cleaned.text, kind=kind, limit=5)
+        with st.spinner(L["loading"]):
+            index = eng.index  # opened on the first search (answers never need it)
+        if index is None:
+            st.warning(L["search_unavailable"])
+        else:
+            hits = search(index, cleaned.text, kind=kind, limit=5)
     except QueryError as exc:
         st.warning(exc.message)
     if hits == []:

@@ -263,10 +263,11 @@ class Engine:
 _ENGINES: dict[str, Engine] = {}
 
 
-def get_engine(settings: Settings | None = None) -> Engine:
-    """The process-wide engine for these settings (index, directory and models loaded once)."""
+def get_engine(settings: Settings | None = None, open_index: bool = True) -> Engine:
+    """The process-wide engine for these settings (index, directory and models loaded once).
+    ``open_index=False``: the index is opened by the first search, not at start."""
     settings = settings or get_settings()
     key = settings.model_dump_json()
     if key not in _ENGINES:
-        _ENGINES[key] = Engine(settings)
+        _ENGINES[key] = Engine(settings, open_index=open_index)
     return _ENGINES[key]
