@@ -87,8 +87,13 @@ def main() -> int:
     port = free_port()
     env = dict(os.environ, GUIDE_API_RATE_LIMIT="1000000/minute")
     t0 = time.perf_counter()
+    # the server's log goes to a file: a pipe nobody reads fills up (the access log is on at INFO) and
+    # blocks the server mid-run
+    import tempfile
+
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen([sys.executable, "-m", "guide.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 180
@@ -99,7 +104,8 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.3)
         else:
-            print("server did not start:", proc.stderr.read().decode()[-2000:] if proc.stderr else "")
+            log.seek(0)
+            print("server did not start:", log.read().decode(errors="replace")[-2000:])
             return 1
         print(f"server ready in {time.perf_counter() - t0:.1f} s (cold start incl. warm-up), workers={args.workers}")
         run(base, args)

@@ -57,7 +57,7 @@ def _child_cold_start(system: str) -> dict:
     else:
         from guide.engine import Engine
 
-        engine = Engine(settings)
+        engine = Engine(settings, open_index=False)  # as `guide ask` does: an answer needs no search index
     t_load = time.perf_counter()
     answer = engine.ask(COLD_MESSAGE, where=COLD_WHERE)
     t_first = time.perf_counter()
