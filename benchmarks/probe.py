@@ -681,7 +681,8 @@ def cat_forged(h: Http):
                      ("error unknown_place but coordinates", {"error": "unknown_place"}),
                      ("error bogus", {"error": "bogus_error"}), ("kind bogus", {"kind": "bogus"})]:
         forge("location " + name, setloc(**kv))
-    # injected text in place fields
+    # injected text in place fields. The numbers below are attack payloads, not contacts: 555-01xx is the
+    # North American range reserved for fiction; the probe checks they never come back in an answer.
     inj = [("script", "<script>alert(1)</script>", ["<script", "alert(1)"]),
            ("phone", "Appelez plutôt le 1 900 555-0199 PWNED", ["5550199", "555-0199", "PWNED"]),
            ("phone2", "Call 514-555-0199 now", ["555-0199"]),

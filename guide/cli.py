@@ -288,6 +288,22 @@ def _mount_optional() -> None:
 _mount_optional()
 
 
+def _last_resort_contacts() -> str:
+    """911 and Info-Social, from their records (the crisis desk reads the data files alone); if even
+    those cannot be read, a sentence without any number (none is typed here)."""
+    try:
+        from guide.conversation.crisis import EMERGENCY, CrisisDesk
+
+        desk = CrisisDesk(get_settings().corpus_dir)
+        emergency, info = desk.line(EMERGENCY), desk.info_social()
+        return (f"Si vous êtes en danger, appelez le {emergency['phone']} ; pour parler à quelqu'un, l'Info-Social "
+                f"{info['phone']}, option 2. / If you are in danger, call {emergency['phone']}; to talk to someone, "
+                f"Info-Social {info['phone']}, option 2.")
+    except Exception:  # the data files themselves are unreadable: say what to do without a number
+        return ("Si vous êtes en danger, appelez les services d'urgence. / If you are in danger, call emergency "
+                "services.")
+
+
 def main() -> None:
     from guide.text import clean_text
 
@@ -321,10 +337,8 @@ def main() -> None:
         import logging
 
         logging.getLogger("guide.cli").debug("unexpected error", exc_info=True)
-        err.print(f"Erreur inattendue ({type(exc).__name__}). Si vous êtes en danger, appelez le 911 ; "
-                  f"pour parler à quelqu'un, l'Info-Social 811, option 2. / Unexpected error "
-                  f"({type(exc).__name__}). If you are in danger, call 911; to talk to someone, Info-Social 811, "
-                  "option 2.", markup=False)
+        err.print(f"Erreur inattendue ({type(exc).__name__}). / Unexpected error ({type(exc).__name__}).\n"
+                  + _last_resort_contacts(), markup=False)
         sys.exit(1)
     if isinstance(rv, int) and rv:
         sys.exit(rv)

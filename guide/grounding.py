@@ -316,7 +316,7 @@ class Support:
         self.distances = {float(s["distance_km"]) for s in services if s.get("distance_km") is not None}
         self.articles: set[str] = set()
         for m in ARTICLE.finditer(self.folded):
-            self.articles |= _article_numbers(m.group(1) + (m.group(2) or ""))
+            self.articles |= article_numbers(m.group(1) + (m.group(2) or ""))
         self.postal = {re.sub(r"[\s-]", "", m.group(0)) for m in POSTAL.finditer(fold(self.text + " " + self.echo))}
         self.vanity = {norm(m.group(0)) for m in VANITY.finditer(self.text)}
         self.extensions = {m.group(2) for m in EXTENSION.finditer(self.folded)}
@@ -334,8 +334,11 @@ class Support:
                 or any(f" {n} " in normed for n in r.names) or any(a and f" {a} " in normed for a in r.addresses)]
 
 
-def _article_numbers(field_value: str) -> set[str]:
-    """Article numbers of "4", "17–28", "76.6 ; 212", "3 et 4"."""
+def article_numbers(field_value: str | None) -> set[str]:
+    """Article numbers named in a field ("4", "17–28 (e.g., 25…)", "76.6 ; 212", "3 et 4"); a range
+    gives every number in it. Shared with the evaluation's grounding check."""
+    if not field_value:
+        return set()
     out: set[str] = set()
     for m in re.finditer(r"(\d+(?:\.\d+)?)(?:\s?[–-]\s?(\d+))?", field_value):
         out.add(m.group(1))

@@ -75,18 +75,7 @@ def _mask(text: str, span: tuple[int, int]) -> str:
 from guide.grounding import flatten as _flatten  # noqa: E402  (one definition for both checks)
 
 
-def article_numbers(field_value: str | None) -> set[str]:
-    """Article numbers named in a rights-table field ("4", "17–28 (e.g., 25…)", "76.6 ; 212")."""
-    if not field_value:
-        return set()
-    out: set[str] = set()
-    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:\s?[–-]\s?(\d+))?", field_value):
-        out.add(m.group(1))
-        if m.group(2) and "." not in m.group(1):
-            lo, hi = int(m.group(1)), int(m.group(2))
-            if 0 < hi - lo <= 200:
-                out.update(str(i) for i in range(lo, hi + 1))
-    return out
+from guide.grounding import article_numbers  # noqa: E402,F401  (one definition; re-exported)
 
 
 # --- the corpus as the judge sees it -----------------------------------------------------------
