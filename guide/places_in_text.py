@@ -137,6 +137,14 @@ def _cuts(words: list[str]) -> frozenset[int]:
     return frozenset(ends)
 
 
+_POSSESSIVES = frozenset("mon ma mes notre nos ton ta tes son sa ses my our your his her their".split())
+_RELATIVES = frozenset(
+    "fils fille frere soeur chum blonde conjoint conjointe mari femme ami amie copain copine cousin cousine neveu niece "
+    "petit petite bebe gars voisin voisine pere mere grand-mere grand-pere coloc collegue "
+    "son daughter brother sister husband wife boyfriend girlfriend friend cousin nephew niece baby kid neighbour "
+    "neighbor roommate partner dad mom father mother grandma grandpa".split())
+
+
 def _cue(toks: list[_Tok], i: int) -> str | None:
     """The cue before token ``i``: residence, origin, place, near, or None."""
     if i == 0:
@@ -190,6 +198,8 @@ def _excluded(toks: list[_Tok], span: _Span) -> bool:
     first = toks[span.i].word
     if prev in _NOT_A_PLACE_AFTER:
         return True
+    if prev in _RELATIVES and span.i >= 2 and toks[span.i - 2].word in _POSSESSIVES:
+        return True  # "mon fils Amos", "my daughter Alma": a person's name
     if prev == "la" and first in ("saint", "sainte"):
         return True  # "la Saint-Jean", "la Saint-Valentin": a feast, not a town
     if prev in _DE and span.i >= 3 and toks[span.i - 2].word == "coin" and toks[span.i - 3].word in ("au", "a"):

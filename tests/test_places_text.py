@@ -68,7 +68,12 @@ CASES: list[tuple[str, str | None]] = [
     ("I live in Richmond, BC but my mother is in Québec", None),
     ("je reste à Sainte-Anne", None),
     ("on se voit à la Saint-Jean", None),
-    ("je travaille à l'Université Laval", None),
+    # a campus is read as its city (aliases.csv, kind landmark): Université Laval is in Québec, not Laval
+    ("je travaille à l'Université Laval", "Québec (Université Laval)"),
+    ("crazy anxiety before finals at McGill", "Montréal (McGill)"),
+    ("Mon fils Amos a 17 ans et joue en ligne toute la nuit", None),
+    ("my daughter Alma is 16 and never leaves her room", None),
+    ("Je vis à Rouyn avec mon chum", "Rouyn-Noranda (Rouyn)"),
     ("j'habite au bord du fleuve Saint-Laurent", None),
     # 2. Québec French and English cues
     ("jreste à jonquière pis chu tanné", "Saguenay (Jonquière)"),

@@ -34,8 +34,11 @@ def cases(setdir: Path) -> dict[tuple[str, int], dict]:
     if path.exists():
         dl = yaml.safe_load(path.read_text(encoding="utf-8"))
         for d in (dl.get("dialogues", dl) if isinstance(dl, dict) else dl):
+            before = False
             for i, t in enumerate(d["turns"], 1):
-                out[(d["id"], i)] = {**t, "id": f"{d['id']}.{i}", "_format": "answers"}
+                # a place given on an earlier turn stays in the state (as guide.evaluation.sets marks it)
+                out[(d["id"], i)] = {**t, "id": f"{d['id']}.{i}", "_format": "answers", "_place_before": before}
+                before = before or bool(t.get("place") or t.get("place_region"))
     return out
 
 

@@ -42,6 +42,16 @@ class LineRule:
     mention: list[re.Pattern] = field(default_factory=list)
     self_only: bool = False  # the need + mention path only when the message is about the writer
     never_everyday: bool = False
+    unless: list[re.Pattern] = field(default_factory=list)  # words that rule the line out (an adult's age)
+    place_rss: frozenset[str] = frozenset()  # or: the person's place is in one of these RSS regions
+    place_kinds: frozenset[str] = frozenset()  # or: a place of this gazetteer kind (community)
+    offer_on_cue: bool = False  # its own cue brings it, even when no need of the message lists it
+    in_crisis: bool = False  # its cue also adds it to a crisis answer (Interligne beside SOS violence conjugale)
+
+
+    def unless_in(self, text: str) -> bool:
+        t = cue_text(text)
+        return any(p.search(t) for p in self.unless)
 
 
 @dataclass
@@ -52,20 +62,45 @@ class Cues:
     weak_need_keywords: frozenset[str] = frozenset()
 
     def line_allowed(self, line_id: str, text: str, young: bool = False, needs: list[str] | None = None,
-                     about_self: bool = True) -> bool:
+                     about_self: bool = True, place=None) -> bool:
         rule = self.lines.get(line_id)
         if rule is None:
             return True
         if rule.never_everyday or (rule.not_young and young):
             return False
+        t = cue_text(text)
+        if any(p.search(t) for p in rule.unless):
+            return False
         if rule.young and young:
             return True
-        t = cue_text(text)
+        if self.place_calls(rule, place):
+            return True
         if any(p.search(t) for p in rule.cues) or any(all(p.search(t) for p in combo) for combo in rule.combos):
             return True
         if rule.self_only and not about_self:
             return False
         return bool(rule.with_needs & set(needs or [])) and any(p.search(t) for p in rule.mention)
+
+    @staticmethod
+    def place_calls(rule: LineRule, place) -> bool:
+        """The person's resolved place is one the rule names (a region, or a kind of place)."""
+        if place is None or not getattr(place, "ok", False):
+            return False
+        return (place.rss_code in rule.place_rss) or (place.kind in rule.place_kinds)
+
+    def place_lines(self, place) -> list[str]:
+        """Lines that the person's place alone calls for (Hope for Wellness in a Cree or Inuit community)."""
+        return [lid for lid, rule in self.lines.items() if self.place_calls(rule, place)]
+
+    def cued_lines(self, text: str) -> list[str]:
+        """Lines marked ``offer_on_cue`` whose own cue is in the message (Info-aidant for "Alzheimer")."""
+        t = cue_text(text)
+        return [lid for lid, r in self.lines.items() if r.offer_on_cue and not any(p.search(t) for p in r.unless)
+                and (any(p.search(t) for p in r.cues) or any(all(p.search(t) for p in c) for c in r.combos))]
+
+    def crisis_lines(self, text: str) -> list[str]:
+        """Lines marked ``in_crisis`` whose own cue is in the message."""
+        return [lid for lid in self.cued_lines(text) if self.lines[lid].in_crisis]
 
     def question(self, text: str) -> str | None:
         t = cue_text(text)
@@ -91,7 +126,12 @@ def load_cues(corpus_dir: Path) -> Cues:
                            mention=[re.compile(p) for p in (r or {}).get("mention", [])],
                            self_only=bool((r or {}).get("self_only")),
                            not_young=bool((r or {}).get("not_young")),
-                           never_everyday=bool((r or {}).get("never_everyday")))
+                           never_everyday=bool((r or {}).get("never_everyday")),
+                           unless=[re.compile(p) for p in (r or {}).get("unless", [])],
+                           place_rss=frozenset(str(x) for x in ((r or {}).get("places") or {}).get("rss", [])),
+                           place_kinds=frozenset(((r or {}).get("places") or {}).get("kinds", [])),
+                           offer_on_cue=bool((r or {}).get("offer_on_cue")),
+                           in_crisis=bool((r or {}).get("in_crisis")))
              for lid, r in (data.get("lines") or {}).items()}
     questions = {k: [re.compile(p) for p in v] for k, v in (data.get("questions") or {}).items()}
     rights = {k: [re.compile(p) for p in v] for k, v in (data.get("rights") or {}).items()}

@@ -35,4 +35,7 @@ def render(d) -> list[str]:
             d.cite_service(s)
     elif "{info_phone}" in str(entry):
         d.cite_service(info)
+    other = f"{d.lang}_other"
+    if d.turn.for_whom == "other" and other in entry:  # about someone else: what the relative can do
+        entry = entry[other]
     return [d.say(entry, cite=n, info_phone=info.get("phone") or "", emergency_phone=emergency.get("phone") or "")]

@@ -5,6 +5,9 @@ hold a cue for it (``corpus/taxonomy/cues.yaml``), youth lines first for a young
 
 from __future__ import annotations
 
+import re
+
+from guide.conversation.cues import cue_text
 from guide.conversation.models import Crisis
 from guide.triage import PRIORITY
 
@@ -16,9 +19,57 @@ YOUTH_LINES = ("line-tel-jeunes", "line-jeunesse-j-ecoute")
 MAX_LINES = 2
 
 
+PARENT_LINE = "line-ligneparents"
+FEDERAL_SUICIDE_LINE = "line-9-8-8-ligne-d-aide-en-cas-de-crise-de-suicide"
+SUICIDE_LINE = "line-ligne-quebecoise-de-prevention-du-suicide-1-866"
+ADULT_AGE = re.compile(r"\b(1[89]|[2-9][0-9]) (ans|years|year old|yo)\b|\b(is|a|age|aged) (1[89]|[2-9][0-9])\b")
+
+
+# kinds whose lines are for a situation the words must name (a partner's violence, a sexual assault,
+# mistreatment, a poisoning); suicide, self-harm, immediate danger and a child at risk are never dropped
+CUE_BOUND = ("domestic_violence", "sexual_violence", "elder_mistreatment", "poisoning_overdose")
+
+
+def cued_kinds(engine, text: str, kinds: list[str]) -> list[str]:
+    """The crisis kinds the words bear out. Words of suicide add it ("my husband… better off dead",
+    read as partner violence by the classifier); a cue-bound kind whose own lines the words do not call
+    for is dropped when another kind remains ("il me frappe" is not sexual violence; "I'm scared FOR
+    him" is not partner violence). A crisis detected is never lost."""
+    desk, cues = engine.crisis_desk, engine.cues
+    src = masked(engine, text)
+    out = list(kinds)
+    if not ({"suicide", "self_harm"} & set(out)) and cues.line_allowed(SUICIDE_LINE, src):
+        out.append("suicide")
+
+    def borne_out(kind: str) -> bool:
+        k = desk.model.kinds.get(kind)
+        ruled = [cid for cid in (k.contacts if k else []) if cid in cues.lines and not cues.lines[cid].never_everyday]
+        return not ruled or any(cues.line_allowed(cid, src) for cid in ruled)
+
+    keep = [k for k in out if k not in CUE_BOUND or borne_out(k)]
+    return keep or out[:1]
+
+
+def for_parent(engine, turn, kinds: list[str]) -> list[str]:
+    """A parent writing about their own child's suicide or self-harm: the youth line for the child and
+    LigneParents for the parent (the child's age, when given, is under 18)."""
+    if turn.for_whom != "other" or not ({"self_harm", "suicide"} & set(kinds)):
+        return []
+    rule = engine.cues.lines.get(PARENT_LINE)
+    t = cue_text(turn.text)
+    if rule is None or not any(p.search(t) for p in rule.mention) or ADULT_AGE.search(t):
+        return []
+    youth = YOUTH_LINES[1] if turn.language == "en" else YOUTH_LINES[0]
+    return [youth, PARENT_LINE]
+
+
 def crisis_of(engine, turn) -> Crisis:
     st, triage = turn.state, turn.triage
     now = list(triage.kinds) if triage is not None and triage.detected else []
+    try:
+        now = cued_kinds(engine, turn.text, now) if now else now
+    except Exception:  # the cue filter is a refinement: every kind detected is kept
+        pass
     now = engine.crisis_desk.with_companions(turn.text, now) if now else now
     st.crisis_kinds = sorted(set(st.crisis_kinds) | set(now), key=lambda k: PRIORITY.index(k) if k in PRIORITY else 99)
     kinds = now or list(st.crisis_kinds)
@@ -26,6 +77,17 @@ def crisis_of(engine, turn) -> Crisis:
         return Crisis()
     desk = engine.crisis_desk
     contacts = desk.contacts(kinds, region=turn.region, young=turn.young, lang=turn.language)
+    if now:
+        parent = for_parent(engine, turn, kinds)
+        if parent:  # room for the child's and the parent's lines within 80 words: the Québec line stays
+            contacts = [c for c in contacts if c["id"] != FEDERAL_SUICIDE_LINE]
+        ids = {c["id"] for c in contacts}
+        extra = parent + [lid for lid in engine.cues.crisis_lines(masked(engine, turn.text)) if lid not in parent]
+        for lid in extra[:2]:
+            line = desk.line(lid, turn.region)
+            if line and line["id"] not in ids:
+                line["label"] = desk.label(line, turn.language)
+                contacts.append(line)
     return Crisis(detected=True, kind=kinds[0], kinds=kinds, method=triage.method if now else "carried_over",
                   contacts=contacts, urgent=bool(now) and desk.urgent(turn.text, kinds), carried_over=not now)
 
@@ -55,9 +117,21 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
     if turn.young:
         wanted.append(youth[0])
     cue_src = masked(engine, turn.text)
-    for nid in turn.active_needs[:3]:
+    top = engine.needs.get(turn.active_needs[0]) if turn.active_needs else None
+    top_lines = set(top.lines) if top else set()  # a line offered on its cue also follows its own best need
+    for rank, nid in enumerate(turn.active_needs[:3]):
         need = engine.needs.get(nid)
-        wanted += [lid for lid in (need.lines if need else []) if lid not in wanted]
+        # a line with no cue rule follows its need only when that need is the best match: a secondary
+        # need ("je paye le loyer" beside a grief) does not bring the housing tribunal
+        wanted += [lid for lid in (need.lines if need else [])
+                   if lid not in wanted and (rank == 0 or lid in engine.cues.lines)]
+    # a line the place itself calls for (Hope for Wellness in a Cree or Inuit community): after the
+    # need's own line, before the others
+    for lid in engine.cues.place_lines(turn.location):
+        if lid not in wanted:
+            wanted.insert(min(1, len(wanted)), lid)
+    if turn.text and not turn.place_only:  # lines the words call for by themselves, after the needs' own
+        wanted += [lid for lid in engine.cues.cued_lines(cue_src) if lid not in wanted]
     if turn.language == "en":  # Kids Help Phone answers in English; Tel-jeunes mostly in French
         wanted = [YOUTH_LINES[1] if lid == YOUTH_LINES[0] else lid for lid in wanted]
     for lid in wanted:
@@ -67,7 +141,10 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
             continue  # one youth line is enough
         group = lid[len(GROUP_PREFIX):] if lid.startswith(GROUP_PREFIX) else None
         if turn.text and not turn.place_only:
-            if not engine.cues.line_allowed(lid, cue_src, turn.young, turn.needs[:1], turn.for_whom != "other"):
+            rule = engine.cues.lines.get(lid)
+            own_need = rule is not None and rule.offer_on_cue and lid in top_lines and not rule.unless_in(cue_src)
+            if not own_need and not engine.cues.line_allowed(lid, cue_src, turn.young, turn.needs[:1],
+                                                             turn.for_whom != "other", turn.location):
                 continue
             if group:
                 cued_groups.append(group)
