@@ -49,7 +49,7 @@ ville municipalite quartier secteur arrondissement paroisse village reserve comm
 _ORIGIN = frozenset("viens vient venons venez viennent arrive arrivee arrives arrivons originaire originally from"
                     .split())
 _MOVED = frozenset("moved demenage demenagee demenages demenager demenagees parti partie partis".split())
-_PLACE_PREP = frozenset("a au aux en dans sur in at icitte icit".split())
+_PLACE_PREP = frozenset("a au aux en dans sur in at on icitte icit downtown".split())
 _DE = frozenset("de du des d".split())
 _NEAR = frozenset("pres proche loin coin bout cote environs alentours region near around close nearby".split())
 _CONNECTORS = frozenset("""
@@ -196,9 +196,9 @@ def _excluded(toks: list[_Tok], span: _Span) -> bool:
     """A street, a river, an institution, a feast, a possessive, or a place in another province."""
     prev = toks[span.i - 1].word if span.i > 0 else ""
     first = toks[span.i].word
-    if prev in _NOT_A_PLACE_AFTER:
+    if prev in _NOT_A_PLACE_AFTER and span.cue != "residence":  # "…à l'école. dolbeau": a new sentence
         return True
-    if prev in _RELATIVES and span.i >= 2 and toks[span.i - 2].word in _POSSESSIVES:
+    if prev in _RELATIVES and span.cue != "residence" and span.i >= 2 and toks[span.i - 2].word in _POSSESSIVES:
         return True  # "mon fils Amos", "my daughter Alma": a person's name
     if prev == "la" and first in ("saint", "sainte"):
         return True  # "la Saint-Jean", "la Saint-Valentin": a feast, not a town
@@ -297,16 +297,25 @@ def find_place(text: str, corpus_dir: Path):
         if n:
             hints.append(_Span(i, n, "".join(words[i:i + n]), None))
         i += n or 1
+    def cue_at(i: int, n: int) -> str | None:
+        cue = _cue(toks, i)
+        if cue is None and i > 0 and i + n == len(toks) and n <= 4:
+            # a place written alone after the last sentence ("…je sais pu quoi faire. shawi"): where they are
+            gap = text[toks[i - 1].start + len(toks[i - 1].raw):toks[i].start]
+            if any(c in gap for c in ".!?;,\n"):
+                return "residence"
+        return cue
+
     for i in range(len(toks)):
         for n in range(min(8, len(toks) - i), 0, -1):
             key = "".join(words[i:i + n])
             if key in g.by_key or key in g.aliases:
                 mine = _cuts(words[i:i + n])
                 if n == 1 or tuple(words[i:i + n]) in common or any(mine <= c for c in cuts.get(key, [])):
-                    spans.append(_Span(i, n, key, _cue(toks, i)))
+                    spans.append(_Span(i, n, key, cue_at(i, n)))
                     break
             if n >= 2 and words[i] in ("saint", "sainte") and any(place_candidates(g, key, " ".join(words[i:i + n]))):
-                spans.append(_Span(i, n, key, _cue(toks, i)))
+                spans.append(_Span(i, n, key, cue_at(i, n)))
                 break
 
     accepted: list[_Span] = []

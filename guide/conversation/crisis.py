@@ -207,9 +207,29 @@ class CrisisDesk:
 
     def compose(self, kinds: list[str], contacts: list[dict[str, Any]], lang: str, urgent: bool,
                 tu: bool = False, for_other: bool = False, carried_over: bool = False,
-                degraded: bool = False, region: str | None = None) -> str:
-        """The crisis text (at most 80 words): instruction, labelled lines, presence. Carried over
-        from an earlier turn, its first line still holds 911."""
+                degraded: bool = False, region: str | None = None, max_words: int = CRISIS_MAX_WORDS) -> str:
+        """The crisis text (at most ``max_words``, 80 by default): instruction, labelled lines, presence.
+        Carried over from an earlier turn, its first line still holds 911. Over the limit, alternate
+        numbers go first, then the last lines (never 911, never the first line of the first kind):
+        every contact stays in the answer's cards."""
+        contacts = list(contacts)
+        alternates = True
+        while True:
+            text = self._compose(kinds, contacts, lang, urgent, tu, for_other, carried_over, degraded, region,
+                                 alternates)
+            if word_count(text) <= max_words:
+                return text
+            lines = [c for c in contacts if c["id"] != EMERGENCY]
+            if alternates:
+                alternates = False
+            elif len(lines) > 1:
+                contacts.remove(lines[-1])
+            else:
+                return text
+
+    def _compose(self, kinds: list[str], contacts: list[dict[str, Any]], lang: str, urgent: bool,
+                 tu: bool, for_other: bool, carried_over: bool, degraded: bool, region: str | None,
+                 alternates: bool = True) -> str:
         from guide.directory.near import display_name
 
         T = self.prose[lang]
@@ -227,7 +247,7 @@ class CrisisDesk:
                 if regional:
                     parts.append(regional[lang].format(phone=c.get("phone") or ""))
                 continue
-            alts = c.get("phone_alternates") or []
+            alts = (c.get("phone_alternates") or []) if alternates else []
             unverified = T["unverified"] if (c.get("verified") and not c["verified"].get("phone", True)) else ""
             parts.append(T["line"].format(label=c.get("label") or self.label(c, lang), name=display_name(c, lang),
                                           phone=c.get("phone") or "", extra=f" / {alts[0]}" if alts else "",

@@ -3,6 +3,12 @@ one's file, complaints, consent, waiting), the answer starts with it, cited."""
 
 from __future__ import annotations
 
+import re
+
+from guide.text import fold
+
+WRITERS_PARENTS = re.compile(r"\b(mes|my) parents\b")
+
 PRINCIPLE_2 = "decl-principe-2-1"
 SOURCE = {"referral": (PRINCIPLE_2, "declaration"), "free": (PRINCIPLE_2, "declaration"),
           "waiting": (PRINCIPLE_2, "declaration"), "english": ("right-english-services", "right"),
@@ -36,6 +42,7 @@ def render(d) -> list[str]:
     elif "{info_phone}" in str(entry):
         d.cite_service(info)
     other = f"{d.lang}_other"
-    if d.turn.for_whom == "other" and other in entry:  # about someone else: what the relative can do
+    # about someone else: what the relative can do ("mes parents" is a young writer speaking of themselves)
+    if d.turn.for_whom == "other" and other in entry and not WRITERS_PARENTS.search(fold(d.turn.text or "")):
         entry = entry[other]
     return [d.say(entry, cite=n, info_phone=info.get("phone") or "", emergency_phone=emergency.get("phone") or "")]

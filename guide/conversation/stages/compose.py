@@ -14,6 +14,8 @@ from guide.conversation.sections import crisis, declaration, door, lines, questi
 from guide.conversation.sections.draft import Draft
 
 EVERYDAY = (crisis, question, situation, door, lines, rights, declaration)
+# after a crisis, the contacts stay first and the rest is only what this turn asks: short enough to read
+AFTER_CRISIS = (crisis, question, door, rights)
 
 
 def run(turn, engine) -> None:
@@ -47,8 +49,12 @@ def run(turn, engine) -> None:
     else:
         if not turn.text:
             parts.append(T["empty"])
-        for section in EVERYDAY:
-            parts += section.render(d)
+        after = c.detected and c.carried_over
+        for section in (AFTER_CRISIS if after else EVERYDAY):
+            out = section.render(d)
+            if after and section is door and turn.question:
+                out = out[:1]  # the question's answer already says how to reach Info-Social
+            parts += out
     turn.text_out = "\n".join(p for p in parts if p)
     turn.citations = d.citations
     loc = turn.location

@@ -20,7 +20,11 @@ def place_query(location, typed: str | None) -> str:
     pour mon loyer, j'habite à H2L 3C3" -> "H2L 3C3"); a typed place that is not plainly a place
     (markup, a phone number) is not kept."""
     if typed is None or location.query != typed:
-        short = location.postal_code or location.fsa or location.resolved or location.municipality
+        resolved = location.resolved
+        inner = re.fullmatch(r"(.+) \((.+)\)", resolved or "")
+        if location.kind == "alias" and inner:  # "Québec (Charlesbourg)" -> "Charlesbourg": resolves back to it
+            resolved = inner.group(2)
+        short = location.postal_code or location.fsa or resolved or location.municipality
         if short:
             return short
     q = (location.query or "").strip()
