@@ -27,6 +27,7 @@ class ConversationState(BaseModel):
     crisis_kinds: list[str] = Field(default_factory=list)
     turns: int = 0
     young: bool = False  # the writer gave cues of being under 18: "tu", youth lines first
+    casual: bool = False  # the writer writes casual Québec French or says "tu" to Guide: answered with "tu"
     cued_lines: list[str] = Field(default_factory=list)  # lines the person's words called for (ids)
 
 
@@ -128,6 +129,7 @@ class Turn:
     active_needs: list[str] = field(default_factory=list)
     for_whom: str | None = None
     young: bool = False
+    casual: bool = False
     question: str | None = None
     right: str | None = None
     # orient

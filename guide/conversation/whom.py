@@ -33,6 +33,10 @@ _FOR_SOMEONE = re.compile(r"\b(inquiet|inquiete|peur pour|pour (ma|mon|mes|notre
 _GRIEF = re.compile(r"\b(decede|decedee|deces|mort|morte|morts|partie|parti|perdu|perte|funerailles|enterrement|"
                     r"died|passed away|passed|lost|loss|funeral|dead)\b")
 _ACTS_ON_ME = re.compile(r"^(?:\w+ ){0,3}?(?:m|me|moi|me)\b|^(?:\w+ ){1,3}?(?:me|my)\b")
+# what happens to the partner themself (a drug taken, not breathing, drinking, wanting to die)
+_ABOUT_THEM = re.compile(r"\b(a pris|a avale|respire|repond (pu|plus|pas)|boit|consomme|veut mourir|veut se tuer|"
+                         r"va sauter|va se tuer|s est|est en crise|took|swallowed|drinks|is drinking|isn t breathing|"
+                         r"not breathing|wants to die|is going to (jump|kill himself|kill herself)|overdos\w*)\b")
 _PARTNER = re.compile(r"\b(chum|blonde|conjoint|conjointe|partner|husband|wife|boyfriend|girlfriend)\b")
 
 
@@ -51,7 +55,13 @@ def is_young(text: str, corpus_dir: Path) -> bool:
     pats = _patterns(Path(corpus_dir))
     if any(p.search(t) for p in pats.get("young", [])):
         return True
-    return for_whom(text) == "self" and any(p.search(t) for p in pats.get("young_if_self", []))
+    return for_whom(text) != "other" and any(p.search(t) for p in pats.get("young_if_self", []))
+
+
+def is_casual(text: str, corpus_dir: Path) -> bool:
+    """Two or more marks of casual Québec French, or of "tu" said to Guide (``whom.yaml``, ``casual``)."""
+    t = folded(text)
+    return sum(1 for p in _patterns(Path(corpus_dir)).get("casual", []) if p.search(t)) >= 2
 
 
 def for_whom(text: str) -> str | None:
@@ -62,11 +72,16 @@ def for_whom(text: str) -> str | None:
     me = _FIRST_PERSON.search(t)
     partner = rel is not None and _PARTNER.search(rel.group(0))
     if rel is None:
-        return "self"
+        # nobody else named: about the writer when they speak of themselves; else it says nothing
+        # either way ("merci", "Sherbrooke", "is it free?": a conversation keeps what it knew)
+        return "self" if me is not None else None
     worried = _FOR_SOMEONE.search(t)
     after = t[rel.end():].strip()
-    if not worried and (_GRIEF.search(t) or _ACTS_ON_ME.search(after)):
+    if not worried and (_GRIEF.search(after[:30]) or _GRIEF.search(t[max(0, rel.start() - 25):rel.start()])
+                        or _ACTS_ON_ME.search(after)):
         return "self"  # grieving one's own parent; a parent who throws the writer out
+    if partner and _ABOUT_THEM.search(after):
+        return "other"  # "mon chum a pris du fent, y respire pu": the partner is the one in danger
     if worried or (not partner and (me is None or rel.start() < me.start())):
         return "other"
     return "self"

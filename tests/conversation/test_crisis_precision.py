@@ -70,3 +70,23 @@ def test_a_young_writer_asking_if_their_parents_will_be_called_is_answered_about
     a = engine.ask("j'ai 15 ans, est-ce que l'intervenante va appeler mes parents si je lui parle?")
     assert a.question == "confidentiality"
     assert a.answer.startswith("Ce que tu confies est protégé")
+
+
+def test_casual_quebec_french_is_answered_with_tu_and_standard_french_with_vous(engine):
+    a = engine.ask("chu pu capable pis jsais pu quoi faire depuis ma séparation")
+    assert " te met en lien" in a.answer
+    a = engine.ask("Bonjour, je traverse une séparation difficile et je dors mal.")
+    assert " vous met en lien" in a.answer and " te met " not in a.answer
+
+
+def test_a_reply_that_says_nothing_of_whom_keeps_the_conversations_person(engine):
+    a = engine.ask("mon petit frère mange presque pu depuis que son meilleur ami est mort")
+    assert a.for_whom == "other"
+    for msg in ("on est à Rimouski", "c'est gratuit?", "merci"):
+        a = engine.ask(msg, state=a.state)
+        assert a.for_whom == "other", msg
+
+
+def test_a_partner_in_danger_is_someone_else(engine):
+    a = engine.ask("mon chum a pris quelque chose, y respire presque pu pis y répond pas")
+    assert a.crisis.detected and a.for_whom == "other"

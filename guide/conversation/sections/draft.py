@@ -18,7 +18,7 @@ class Draft:
 
     @property
     def tu(self) -> bool:
-        return self.lang == "fr" and bool(self.turn.young)
+        return self.lang == "fr" and bool(self.turn.young or getattr(self.turn, "casual", False))
 
     def say(self, entry: dict | str, **values: Any) -> str:
         """The entry's sentence in the person's language (and register), filled with ``values``."""

@@ -4,7 +4,7 @@ the one right the situation calls for."""
 
 from __future__ import annotations
 
-from guide.conversation.whom import for_whom, is_young
+from guide.conversation.whom import for_whom, is_casual, is_young
 
 
 def run(turn, engine) -> None:
@@ -23,9 +23,11 @@ def run(turn, engine) -> None:
             st.needs.append(n)
     turn.active_needs = needs or list(st.needs)
     if text and not turn.place_only and not turn.other_language:
-        st.for_whom = for_whom(text) or st.for_whom
+        st.for_whom = for_whom(text) or st.for_whom or "self"
         st.young = st.young or is_young(text, engine.settings.corpus_dir)
+        st.casual = st.casual or is_casual(text, engine.settings.corpus_dir)
         turn.question = engine.cues.question(text)
         turn.right = engine.cues.right(text)
     turn.for_whom = st.for_whom
     turn.young = st.young
+    turn.casual = st.casual
