@@ -7,6 +7,8 @@ PRINCIPLE_2 = "decl-principe-2-1"
 
 
 def render(d) -> list[str]:
+    if any(c.id == PRINCIPLE_2 for c in d.citations):
+        return []  # the answer to the question already quoted the declaration ("pas besoin de référence")
     entry = d.prose.get("declaration")
     n = d.cite(PRINCIPLE_2, "declaration") if entry else None
     return [d.say(entry, cite=n)] if n is not None else []

@@ -44,5 +44,5 @@ def render(d) -> list[str]:
     other = f"{d.lang}_other"
     # about someone else: what the relative can do ("mes parents" is a young writer speaking of themselves)
     if d.turn.for_whom == "other" and other in entry and not WRITERS_PARENTS.search(fold(d.turn.text or "")):
-        entry = entry[other]
+        entry = {d.lang: entry[other], f"{d.lang}_tu": entry.get(f"{other}_tu", entry[other])}
     return [d.say(entry, cite=n, info_phone=info.get("phone") or "", emergency_phone=emergency.get("phone") or "")]
