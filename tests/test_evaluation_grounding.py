@@ -160,3 +160,13 @@ def test_real_answers_of_the_engine_are_grounded(settings, index, src):
         assert res.ok, (text, res.problems)
         phones += res.checked.get("phones", 0)
     assert phones >= 3  # the check saw the phone numbers (short everyday answers may show none)
+
+
+def test_a_phone_extension_must_be_in_the_sources_too():
+    from guide.evaluation.conversations import corpus_numbers, phone_known
+    from guide.settings import ROOT
+
+    known = corpus_numbers(ROOT / "corpus")
+    assert phone_known("450 668-1010, poste 23628", known)  # CISSS de Laval commissioner, regional_lines
+    assert not phone_known("450 668-1010, poste 99999", known)
+    assert not phone_known("514 555-0199", known)

@@ -37,7 +37,22 @@ def corpus_numbers(corpus_dir: Path) -> set[str]:
         text = path.read_text(encoding="utf-8")
         for m in re.finditer(r"(?:1[ .-]?)?\d{3}[ .-]?\d{3}[ .-]?\d{4}|\b\d{3}\b", text):
             nums.add(re.sub(r"\D", "", m.group(0)))
+        # extensions ("poste 23628", "ext. 2", "poste 305 ou 331"), kept apart: "ext:23628"
+        for m in re.finditer(r"(?:poste|postes|ext\.?|extension)\s*((?:\d{1,6}(?:\s*(?:ou|or|,|/|et)\s*)?)+)", text, re.I):
+            nums.update(f"ext:{d}" for d in re.findall(r"\d{1,6}", m.group(1)))
     return nums
+
+
+PHONE_MAIN = re.compile(r"(?:1[ .-]?)?\d{3}[ .-]?\d{3}[ .-]?\d{4}|^\d{3}$")
+
+
+def phone_known(phone: str, known: set[str]) -> bool:
+    """The main number is in the sources, and so is each extension that follows it."""
+    m = PHONE_MAIN.search(phone)
+    if m is None:
+        return re.sub(r"\D", "", phone) in known
+    rest = phone[m.end():]
+    return re.sub(r"\D", "", m.group(0)) in known and all(f"ext:{d}" in known for d in re.findall(r"\d{1,6}", rest))
 
 
 def contact_problems(answer, known: set[str]) -> list[str]:
@@ -46,7 +61,7 @@ def contact_problems(answer, known: set[str]) -> list[str]:
     problems = grounding_problems(answer)
     for s in answer.services + answer.crisis.contacts:
         for p in [s.get("phone")] + list(s.get("phone_alternates") or []):
-            if p and re.sub(r"\D", "", p) not in known:
+            if p and not phone_known(p, known):
                 problems.append(f"service {s['id']} phone {p!r} not in the help-line sources")
     return problems
 

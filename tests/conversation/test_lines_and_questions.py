@@ -144,3 +144,23 @@ def test_a_threat_to_kill_the_writer_is_not_read_as_suicide_words(engine):
     a = engine.ask("mon ex m'a écrit qu'il allait me tuer, il est devant chez nous")
     assert a.crisis.detected and a.answer.splitlines()[0] == "Appelez le 911 maintenant."
     assert "immediate_danger" in a.crisis.kinds or "domestic_violence" in a.crisis.kinds
+
+
+def test_a_long_wait_brings_the_commissioner_and_the_caap_of_the_region(engine):
+    a = engine.ask("ça fait 8 mois que j'attends un rendez-vous au CLSC pour mon anxiété, à qui je m'adresse?",
+                   where="Laval")
+    assert a.question == "waiting"
+    groups = {s.get("line_group") for s in a.services}
+    assert {"commissioner", "caap"} <= groups
+    # said once: the question's answer, not a second right sentence repeating it
+    assert a.answer.count("porter plainte") + a.answer.count("portez plainte") <= 1
+
+
+def test_young_writers_school_life_is_read_as_young(engine):
+    a = engine.ask("j'ai coulé 2 cours pis j'ai peur de pas avoir mon DES, mes parents vont être tellement déçus")
+    assert a.young and "line-tel-jeunes" in ids(a)
+
+
+def test_a_parent_alone_with_the_kids_gets_ligneparents(engine):
+    a = engine.ask("Je suis seule avec mes trois enfants depuis des mois et je suis épuisée")
+    assert PARENT in ids(a)

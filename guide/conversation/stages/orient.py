@@ -17,6 +17,9 @@ GROUP_211 = "211"
 GROUP_PREFIX = "group:"
 YOUTH_LINES = ("line-tel-jeunes", "line-jeunesse-j-ecoute")
 MAX_LINES = 2
+COMPLAINT_GROUPS = ("group:commissioner", "group:caap")
+COMPLAINT_QUESTIONS = ("complaint", "waiting")
+COMPLAINT_RIGHTS = ("right-complaint-path", "right-adequate-services")
 
 
 PARENT_LINE = "line-ligneparents"
@@ -109,6 +112,7 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
     chosen: list[dict] = []
     wanted: list[str] = []
     cued_groups: list[str] = []
+    forced: set[str] = set()  # lines the situation calls for whatever the words (a complaint's two doors)
 
     def groups_of(ids) -> set[str]:
         return {desk.by_id.get(i, {}).get("line_group") for i in ids} - {None}
@@ -130,6 +134,10 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
     for lid in engine.cues.place_lines(turn.location):
         if lid not in wanted:
             wanted.insert(min(1, len(wanted)), lid)
+    if turn.text and not turn.place_only and (turn.question in COMPLAINT_QUESTIONS or turn.right in COMPLAINT_RIGHTS):
+        # a complaint, a refusal or a long wait: the establishment's commissioner and the CAAP come first
+        wanted = [g for g in COMPLAINT_GROUPS if g not in wanted] + wanted
+        forced.update(COMPLAINT_GROUPS)
     if turn.text and not turn.place_only:  # lines the words call for by themselves, after the needs' own
         wanted += [lid for lid in engine.cues.cued_lines(cue_src) if lid not in wanted]
     if turn.language == "en":  # Kids Help Phone answers in English; Tel-jeunes mostly in French
@@ -142,7 +150,8 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
         group = lid[len(GROUP_PREFIX):] if lid.startswith(GROUP_PREFIX) else None
         if turn.text and not turn.place_only:
             rule = engine.cues.lines.get(lid)
-            own_need = rule is not None and rule.offer_on_cue and lid in top_lines and not rule.unless_in(cue_src)
+            own_need = lid in forced or (rule is not None and rule.offer_on_cue and lid in top_lines
+                                         and not rule.unless_in(cue_src))
             if not own_need and not engine.cues.line_allowed(lid, cue_src, turn.young, turn.needs[:1],
                                                              turn.for_whom != "other", turn.location):
                 continue
