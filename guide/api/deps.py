@@ -9,3 +9,8 @@ from guide.engine import Engine
 
 def get_engine(request: Request) -> Engine:
     return request.app.state.engine
+
+
+def get_app_settings(request: Request):
+    """The settings the face that started the process passed to ``create_app``."""
+    return request.app.state.settings

@@ -6,10 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from guide.text import clean_text
-
 from guide.conversation.models import Answer, ConversationState, Service
 from guide.geo import Location
+from guide.text import clean_text
 
 
 class ErrorDetail(BaseModel):
@@ -80,3 +79,8 @@ class Health(BaseModel):
     corpus_version: str
     records: int
     embedding_backend: str
+
+
+# the error answers every route documents (all in the shape of ErrorBody)
+ERRORS: dict[int | str, dict] = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
+                                 422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
