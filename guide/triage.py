@@ -41,6 +41,9 @@ TRAINING_GLOB = "crisis_training*.yaml"  # under corpus/taxonomy: every batch of
 CLASSIFIER_THRESHOLD = 0.94
 CLASSIFIER_THRESHOLDS = {"suicide": 0.75}
 CLASSIFIER_C = 32.0
+# kinds that a danger told as over cancels (crisis.yaml ``past``); never suicide, self-harm, a child
+# (a sexual assault years ago that "all comes back" is still answered as one: both sets label it so)
+PAST_KINDS = frozenset({"domestic_violence", "immediate_danger", "elder_mistreatment"})
 SECOND_KIND_SHARE = 0.5  # a second kind is kept when at least half as likely as the first
 NON_CRISIS_NEEDS = {"suicide", "domestic_violence", "sexual_violence", "child_protection", "elder_mistreatment",
                     "poisoning", "crime_victims"}  # their examples may describe danger: not used as "none"
@@ -78,6 +81,8 @@ class CrisisModel:
     information: list[re.Pattern]
     first_person: list[re.Pattern]
     traps: list[str]
+    past: list[re.Pattern] = field(default_factory=list)  # a danger that is over ("il y a dix ans… c'est fini")
+    past_guard: list[re.Pattern] = field(default_factory=list)  # ... unless it goes on ("il me suit encore")
 
 
 def normalise(text: str) -> str:
@@ -104,6 +109,8 @@ def load_model(corpus_dir: Path) -> CrisisModel:
         masks=[re.compile(p) for p in data.get("masks", [])],
         information=[re.compile(p) for p in data.get("information", [])],
         first_person=[re.compile(p) for p in data.get("first_person", [])],
+        past=[re.compile(p) for p in data.get("past", [])],
+        past_guard=[re.compile(p) for p in data.get("past_guard", [])],
         traps=list(data.get("traps", [])),
     )
 
@@ -331,12 +338,21 @@ class Triager:
         """A request for information (poster, statistics, training...) without the person's own risk."""
         return any(p.search(t) for p in self.model.information) and not any(p.search(t) for p in self.model.first_person)
 
+    def _over(self, t: str) -> bool:
+        """The danger told is over (past markers, nothing saying it goes on)."""
+        return any(p.search(t) for p in self.model.past) and not any(p.search(t) for p in self.model.past_guard)
+
+    def _drop_over(self, t: str, kinds: list[str]) -> list[str]:
+        if kinds and self._over(t):
+            return [k for k in kinds if k not in PAST_KINDS]
+        return kinds
+
     def rules(self, text: str) -> list[str]:
         t = self._masked(text)
         fired = [k.id for k in self.model.kinds.values() if k.fires(t)]
         if fired and self._information_only(t):
             return []
-        return fired
+        return self._drop_over(t, fired)
 
     def check(self, text: str) -> Triage:
         fired = self.rules(text)
@@ -351,8 +367,9 @@ class Triager:
                 if kind and p >= CLASSIFIER_THRESHOLDS.get(kind, CLASSIFIER_THRESHOLD):
                     # a close second kind keeps its lines too (recall over precision: the wrong kind
                     # means the wrong line); the likelier kind's lines come first
-                    kinds = [kind] + [k for k, q in ranked[1:2] if q >= SECOND_KIND_SHARE * top]
-                    return Triage(True, kind, kinds, "classifier", round(p, 3))
+                    kinds = self._drop_over(t, [kind] + [k for k, q in ranked[1:2] if q >= SECOND_KIND_SHARE * top])
+                    if kinds:
+                        return Triage(True, kinds[0], kinds, "classifier", round(p, 3))
         ex, traps = self._vectors()
         if ex is None or not len(ex):
             return Triage(False)

@@ -90,3 +90,33 @@ def test_a_reply_that_says_nothing_of_whom_keeps_the_conversations_person(engine
 def test_a_partner_in_danger_is_someone_else(engine):
     a = engine.ask("mon chum a pris quelque chose, y respire presque pu pis y répond pas")
     assert a.crisis.detected and a.for_whom == "other"
+
+
+@pytest.mark.parametrize("msg", [
+    "Il y a douze ans, j'ai vécu de la violence conjugale. C'est fini depuis longtemps, mais je voudrais enfin en parler à quelqu'un.",
+    "our apartment building had a fire last month, everyone is fine but we lost everything",
+    "hi I'm doing a school project on elder abuse, what number can people call in Quebec?",
+    "on fait une affiche pour la semaine de prévention du suicide, c'est quoi le numéro de la ligne?",
+    "mon frère a fait une tentative il y a huit ans, il va bien maintenant, mais moi j'y repense souvent",
+    "ma fille de 16 ans reste enfermée dans sa chambre depuis sa peine d'amour",
+    "j'ai fait une overdose de Minecraft en fin de semaine lol",
+    "je me suis fait voler mon portefeuille à Parc-Ex la semaine passée, je stresse depuis",
+])
+def test_a_danger_that_is_over_or_a_request_for_information_is_not_a_crisis(engine, msg):
+    a = engine.ask(msg)
+    assert not a.crisis.detected, (msg, a.crisis.kinds)
+
+
+@pytest.mark.parametrize("msg,kind", [
+    # over… but it goes on: still a crisis
+    ("il y a deux ans mon ex m'a battue, là il me suit encore pis il m'écrit tous les soirs", "domestic_violence"),
+    # years ago, and it all comes back: answered as sexual violence
+    ("J'ai été agressée sexuellement il y a trois ans et depuis quelques semaines tout remonte", "sexual_violence"),
+    # someone's suicide, and now the writer thinks of it too
+    ("mon ami s'est enlevé la vie l'an passé pis maintenant moi aussi j'y pense", "suicide"),
+    ("Mon gérant me touche au travail et me dit que personne va me croire", "sexual_violence"),
+    ("les enfants d'en face sont tout seuls depuis hier, le plus vieux a 5 ans", "child_at_risk"),
+])
+def test_what_goes_on_is_still_a_crisis(engine, msg, kind):
+    a = engine.ask(msg)
+    assert a.crisis.detected and kind in a.crisis.kinds, (msg, a.crisis.kinds)
