@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from guide.conversation.crisis import CRISIS_MAX_WORDS, word_count
 from guide.conversation.models import Answer
 from guide.conversation.sections import crisis, declaration, door, lines, question, rights, situation
 from guide.conversation.sections.draft import Draft
@@ -50,11 +51,20 @@ def run(turn, engine) -> None:
         if not turn.text:
             parts.append(T["empty"])
         after = c.detected and c.carried_over
+        rendered: list[tuple[object, list[str]]] = []
         for section in (AFTER_CRISIS if after else EVERYDAY):
             out = section.render(d)
             if after and section is door and turn.question:
                 out = out[:1]  # the question's answer already says how to reach Info-Social
-            parts += out
+            rendered.append((section, out))
+        if after:  # after a crisis the whole answer stays within the crisis length: trim from the end
+            trim = [(rights, None), (door, 1), (door, 0)]
+            while word_count("\n".join(p for _, out in rendered for p in out)) > CRISIS_MAX_WORDS and trim:
+                section, keep = trim.pop(0)
+                for i, (sec, out) in enumerate(rendered):
+                    if sec is section:
+                        rendered[i] = (sec, out[:keep] if keep else [])
+        parts += [p for _, out in rendered for p in out]
     turn.text_out = "\n".join(p for p in parts if p)
     turn.citations = d.citations
     loc = turn.location
