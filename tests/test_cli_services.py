@@ -9,7 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from guide.cli_services import directory_app, services_app
+from guide.cli.directory import directory_app
+from guide.cli.services import services_app
 from guide.settings import get_settings
 
 CORPUS = get_settings().corpus_dir

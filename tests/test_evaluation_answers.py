@@ -360,7 +360,7 @@ def test_rubric_means_and_errors(tmp_path):
     (tmp_path / "cols.csv").write_text("id,safety\nm1,2\n")
     with pytest.raises(A.AnswersError, match="missing column"):
         A.load_rubric(tmp_path / "cols.csv")
-    from guide.cli_evaluate import evaluate_app
+    from guide.cli.evaluate import evaluate_app
 
     r = CliRunner().invoke(evaluate_app, ["import-rubric", str(good), "--json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["criteria"]["accuracy"]["mean"] == 2.0
@@ -385,7 +385,7 @@ def test_export_writes_only_what_a_blind_grader_may_see(tmp_path, lines):
 
 
 def test_cli_lists_the_new_commands():
-    from guide.cli_evaluate import evaluate_app
+    from guide.cli.evaluate import evaluate_app
 
     r = CliRunner().invoke(evaluate_app, ["--help"])
     assert r.exit_code == 0 and all(w in r.output for w in ("export-answers", "import-rubric", "--rubric"))

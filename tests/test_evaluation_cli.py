@@ -9,7 +9,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from guide.cli_evaluate import evaluate_app
+from guide.cli.evaluate import evaluate_app
 
 runner = CliRunner()
 

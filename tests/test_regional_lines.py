@@ -355,7 +355,8 @@ def test_hsds_package_is_valid() -> None:
 # --- CLI -----------------------------------------------------------------------------------------
 
 def test_services_near_json_and_coverage_command() -> None:
-    from guide.cli_services import directory_app, services_app
+    from guide.cli.directory import directory_app
+    from guide.cli.services import services_app
 
     app = typer.Typer()
     app.add_typer(services_app, name="services")

@@ -220,12 +220,18 @@ class CrisisDesk:
             if word_count(text) <= max_words:
                 return text
             lines = [c for c in contacts if c["id"] != EMERGENCY]
+            # never dropped: the first line, and a child's youth-protection lines of the region
+            droppable = [c for c in lines[1:] if not ("child_at_risk" in kinds and self._is_dpj(c))]
             if alternates:
                 alternates = False
-            elif len(lines) > 1:
-                contacts.remove(lines[-1])
+            elif droppable:
+                contacts.remove(droppable[-1])
             else:
                 return text
+
+    @staticmethod
+    def _is_dpj(c: dict[str, Any]) -> bool:
+        return "child_protection" in (c.get("needs") or []) and bool(c.get("regional"))
 
     def _compose(self, kinds: list[str], contacts: list[dict[str, Any]], lang: str, urgent: bool,
                  tu: bool, for_other: bool, carried_over: bool, degraded: bool, region: str | None,
@@ -249,9 +255,11 @@ class CrisisDesk:
                 continue
             alts = (c.get("phone_alternates") or []) if alternates else []
             unverified = T["unverified"] if (c.get("verified") and not c["verified"].get("phone", True)) else ""
-            parts.append(T["line"].format(label=c.get("label") or self.label(c, lang), name=display_name(c, lang),
-                                          phone=c.get("phone") or "", extra=f" / {alts[0]}" if alts else "",
-                                          unverified=unverified))
+            # a youth-protection line is named by its label alone (its name repeats it)
+            template = T.get("line_unnamed", T["line"]) if self._is_dpj(c) else T["line"]
+            parts.append(template.format(label=c.get("label") or self.label(c, lang), name=display_name(c, lang),
+                                         phone=c.get("phone") or "", extra=f" / {alts[0]}" if alts else "",
+                                         unverified=unverified))
         if "child_at_risk" in kinds and not any("child_protection" in (c.get("needs") or []) and c.get("regional")
                                                 for c in contacts):
             info = self.by_id.get(INFO_SOCIAL)

@@ -28,8 +28,12 @@ a service at location and an organization have a ``verification_status`` attribu
 Bad input answers 4xx in Guide's error shape, never 5xx: an unknown or repeated query parameter
 (400 ``unknown_parameter`` / ``repeated_parameter``), a value with control characters or bytes that
 are not UTF-8 (400 ``invalid_characters``), a value too long or of the wrong type (422
-``invalid_request``), an unknown id (404 ``not_found``), a place Guide cannot resolve (the statuses of
-``/v1/services/near``).
+``invalid_request``), ``page`` / ``per_page`` out of range, an unknown ``format``, a bad
+``modified_after`` or ``proximity``, a search without letters or digits (400 ``invalid_page``,
+``invalid_per_page``, ``invalid_format``, ``invalid_modified_after``, ``invalid_proximity``,
+``proximity_without_postcode``, ``no_words``), an unknown id (404 ``not_found``, the id not echoed), a
+place Guide cannot resolve (the statuses of ``/v1/services/near``: 404 ``unknown_place``, 422
+``outside_quebec``, 400 ``invalid_postal_code``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from fastapi.responses import JSONResponse, Response
 from guide.api.deps import get_app_settings
 from guide.api.errors import ApiError
 from guide.directory import hsds_api as H
+from guide.settings import Settings
 from guide.text import tokens
 
 router = APIRouter(prefix="/hsds", tags=["hsds"])
@@ -64,6 +69,7 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\ud800-\udfff]")
 _PRINTABLE_NAME = re.compile(r"^[A-Za-z0-9_.\-\[\]]{1,40}$")
 
 _PAGING = ("page", "per_page", "format")
+APP_SETTINGS = Depends(get_app_settings)
 
 
 def _check_text(name: str, value: str) -> None:
@@ -120,14 +126,17 @@ def _paging(page: int | None, per_page: int | None, fmt: str | None) -> tuple[in
     return page, per_page, fmt
 
 
-def _search_tokens(search: str | None) -> list[str]:
+def _search(search: str | None) -> Callable[[tuple[str, ...]], bool]:
+    """The ``search`` filter over a record's folded words: every word of the search starts one of them."""
     text = (search or "").strip()
     if not text:
-        return []
-    words = tokens(text)
-    if not words:
+        return lambda _record: True
+    if not re.search(r"\w", text):
         raise ApiError(400, "no_words", "La recherche ne contient aucun mot. / The search has no words in it.")
-    return words
+    words = tokens(text)
+    if not words:  # words in a script the directory is not written in: nothing can match
+        return lambda _record: False
+    return lambda record: H.matches(record, words)
 
 
 def _list(ids: Iterable[str], build: Callable[[str], dict], page: int, per_page: int, fmt: str) -> Response:
@@ -154,8 +163,9 @@ def _modified_after(text: str | None):
     return when
 
 
-def _service_filter(d: H.HsdsDirectory, entity: str, words: list[str], taxonomy_term_id: str | None,
-                    taxonomy_id: str | None, organization_id: str | None, modified_after) -> Callable[[str, str], bool]:
+def _service_filter(d: H.HsdsDirectory, entity: str, search: Callable[[tuple[str, ...]], bool],
+                    taxonomy_term_id: str | None, taxonomy_id: str | None, organization_id: str | None,
+                    modified_after) -> Callable[[str, str], bool]:
     """(record id, service id) -> kept by the filters shared by services and services at location."""
     tax_terms = None
     if taxonomy_id:
@@ -176,7 +186,7 @@ def _service_filter(d: H.HsdsDirectory, entity: str, words: list[str], taxonomy_
             when = d.dates.get(sid)
             if when is None or when < modified_after:
                 return False
-        return not words or H.matches(d.text.get((entity, rid), ()), words)
+        return search(d.text.get((entity, rid), ()))
 
     return keep
 
@@ -184,6 +194,7 @@ def _service_filter(d: H.HsdsDirectory, entity: str, words: list[str], taxonomy_
 # ---------------------------------------------------------------------------------------------
 # Routes
 # ---------------------------------------------------------------------------------------------
+
 
 def _text():
     return Query(None, max_length=MAX_TEXT)
@@ -195,7 +206,7 @@ def _id():
 
 @router.get("/", summary="Information about this API and its relationship with HSDS",
             dependencies=[Depends(only())])
-def hsds_root(settings=Depends(get_app_settings)):
+def hsds_root(settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     return {"version": d.hsds_version, "profile": H.PROFILE_URL, "openapi_url": H.OPENAPI_URL}
 
@@ -208,11 +219,11 @@ def list_services(
     format: str | None = Query(None, max_length=10), taxonomy_term_id: str | None = _id(),
     taxonomy_id: str | None = _id(), organization_id: str | None = _id(),
     modified_after: str | None = Query(None, max_length=40), minimal: bool = False, full: bool = False,
-    settings=Depends(get_app_settings),
+    settings: Settings = APP_SETTINGS,
 ):
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
-    keep = _service_filter(d, "service", _search_tokens(search), taxonomy_term_id, taxonomy_id, organization_id,
+    keep = _service_filter(d, "service", _search(search), taxonomy_term_id, taxonomy_id, organization_id,
                            _modified_after(modified_after))
     ids = [sid for sid in d.services if keep(sid, sid)]
     build = d.service_minimal if minimal else d.service_full if full else d.service_summary
@@ -220,7 +231,7 @@ def list_services(
 
 
 @router.get("/services/{id}", summary="A fully nested service", dependencies=[Depends(only())])
-def get_service(id: str, settings=Depends(get_app_settings)):
+def get_service(id: str, settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     if id not in d.services:
         raise _not_found("Service", "Service")
@@ -231,18 +242,18 @@ def get_service(id: str, settings=Depends(get_app_settings)):
             dependencies=[Depends(only("search", "full_service", "full", *_PAGING))])
 def list_organizations(
     search: str | None = _text(), full_service: bool = False, full: bool = False, page: int | None = None,
-    per_page: int | None = None, format: str | None = Query(None, max_length=10), settings=Depends(get_app_settings),
+    per_page: int | None = None, format: str | None = Query(None, max_length=10), settings: Settings = APP_SETTINGS,
 ):
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
-    words = _search_tokens(search)
-    ids = [o for o in d.organizations if not words or H.matches(d.text.get(("organization", o), ()), words)]
+    found = _search(search)
+    ids = [o for o in d.organizations if found(d.text.get(("organization", o), ()))]
     return _list(ids, lambda o: d.organization_object(o, full=full, full_service=full_service), page, per_page, fmt)
 
 
 @router.get("/organizations/{id}", summary="A fully nested organization with its services",
             dependencies=[Depends(only("full_service"))])
-def get_organization(id: str, full_service: bool = False, settings=Depends(get_app_settings)):
+def get_organization(id: str, full_service: bool = False, settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     if id not in d.organizations:
         raise _not_found("Organisation", "Organization")
@@ -257,11 +268,11 @@ def list_service_at_locations(
     organization_id: str | None = _id(), modified_after: str | None = Query(None, max_length=40), full: bool = False,
     page: int | None = None, per_page: int | None = None, format: str | None = Query(None, max_length=10),
     postcode: str | None = _text(), proximity: str | None = Query(None, max_length=20),
-    settings=Depends(get_app_settings),
+    settings: Settings = APP_SETTINGS,
 ):
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
-    keep = _service_filter(d, "service_at_location", _search_tokens(search), taxonomy_term_id, taxonomy_id,
+    keep = _service_filter(d, "service_at_location", _search(search), taxonomy_term_id, taxonomy_id,
                            organization_id, _modified_after(modified_after))
     ids = [sal_id for sal_id, sal in d.sals.items() if keep(sal_id, sal.get("service_id", ""))]
     metres = _proximity(proximity)
@@ -275,26 +286,26 @@ def list_service_at_locations(
 
 @router.get("/service_at_locations/{id}", summary="A fully nested service at location",
             dependencies=[Depends(only())])
-def get_service_at_location(id: str, settings=Depends(get_app_settings)):
+def get_service_at_location(id: str, settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     if id not in d.sals:
         raise _not_found("Service à cet endroit", "Service at location")
-    return JSONResponse(d.sal_object(id, full=True))
+    return JSONResponse(d.sal_object(id, full=True, detail=True))
 
 
 @router.get("/taxonomies", summary="Paginated list of taxonomies",
             dependencies=[Depends(only("search", *_PAGING))])
 def list_taxonomies(search: str | None = _text(), page: int | None = None, per_page: int | None = None,
-                    format: str | None = Query(None, max_length=10), settings=Depends(get_app_settings)):
+                    format: str | None = Query(None, max_length=10), settings: Settings = APP_SETTINGS):
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
-    words = _search_tokens(search)
-    ids = [t for t in d.taxonomies if not words or H.matches(d.text.get(("taxonomy", t), ()), words)]
+    found = _search(search)
+    ids = [t for t in d.taxonomies if found(d.text.get(("taxonomy", t), ()))]
     return _list(ids, d.taxonomy_object, page, per_page, fmt)
 
 
 @router.get("/taxonomies/{id}", summary="A taxonomy", dependencies=[Depends(only())])
-def get_taxonomy(id: str, settings=Depends(get_app_settings)):
+def get_taxonomy(id: str, settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     if id not in d.taxonomies:
         raise _not_found("Taxonomie", "Taxonomy")
@@ -306,22 +317,22 @@ def get_taxonomy(id: str, settings=Depends(get_app_settings)):
 def list_taxonomy_terms(
     search: str | None = _text(), page: int | None = None, per_page: int | None = None,
     format: str | None = Query(None, max_length=10), taxonomy_id: str | None = _id(), top_only: bool = False,
-    parent_id: str | None = _id(), settings=Depends(get_app_settings),
+    parent_id: str | None = _id(), settings: Settings = APP_SETTINGS,
 ):
     """``top_only``: only the terms that have no parent (the top of each hierarchy)."""
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
-    words = _search_tokens(search)
+    found = _search(search)
     ids = [t for t, term in d.terms.items()
            if (not taxonomy_id or term.get("taxonomy_id") == taxonomy_id)
            and (not top_only or not term.get("parent_id"))
            and (not parent_id or term.get("parent_id") == parent_id)
-           and (not words or H.matches(d.text.get(("taxonomy_term", t), ()), words))]
+           and found(d.text.get(("taxonomy_term", t), ()))]
     return _list(ids, lambda t: d.term_object(t, detail=False), page, per_page, fmt)
 
 
 @router.get("/taxonomy_terms/{id}", summary="A taxonomy term", dependencies=[Depends(only())])
-def get_taxonomy_term(id: str, settings=Depends(get_app_settings)):
+def get_taxonomy_term(id: str, settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     if id not in d.terms:
         raise _not_found("Terme de taxonomie", "Taxonomy term")

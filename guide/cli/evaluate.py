@@ -7,12 +7,7 @@
     guide evaluate import-rubric FILE.csv [--json] [--out FILE.json]
     guide evaluate --rubric FILE.csv ...   (the rubric's means go into the report)
 
-Mounted by ``guide.cli``::
-
-    from guide.cli_evaluate import evaluate_app
-    app.add_typer(evaluate_app, name="evaluate")
-
-Also runnable alone: ``python -m guide.cli_evaluate --set small``. Errors (a malformed set file, an
+Mounted by ``guide.cli.main``; also runnable alone: ``python -m guide.cli.evaluate --set small``. Errors (a malformed set file, an
 unfilled review sheet, an unwritable directory…) exit with status 2 and a clear message, never a
 traceback. While the suite runs, ``DIR/progress.json`` tells how far it is (read by the UI page).
 """
@@ -28,7 +23,13 @@ from typing import List, NoReturn, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from guide.settings import ROOT, get_settings

@@ -1,0 +1,5 @@
+"""``python -m guide.cli``."""
+
+from guide.cli.main import main
+
+main()

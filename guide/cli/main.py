@@ -1,0 +1,101 @@
+"""Command line: a thin face over the core (``guide --help``). One Typer app; each command group
+lives in its own module of this package (ask/chat, search, services, directory, corpus, index,
+evaluate, serve, app). The settings are read here, once, and passed down.
+
+Errors a person can cause (bad query, unknown place, ...) exit with status 2 and a clear
+message (with ``--json``: ``{"error": {"code", "message"}}``); never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from guide.cli import (
+    ask,
+    corpus,
+    directory,
+    evaluate,
+    index,
+    search,
+    serve,
+    services,
+    web,
+)
+from guide.cli.common import emit_json, err, settings
+
+app = typer.Typer(help="Guide: orientation to first-line social services in Québec.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(corpus.corpus_app, name="corpus")
+app.command("index")(index.index_cmd)
+app.command("search")(search.search_cmd)
+app.command("ask")(ask.ask_cmd)
+app.command("chat")(ask.chat_cmd)
+app.command("serve")(serve.serve_cmd)
+app.add_typer(services.services_app, name="services")
+app.add_typer(directory.directory_app, name="directory")
+app.add_typer(evaluate.evaluate_app, name="evaluate")
+app.command("app", help="Lancer l'interface web (Streamlit) / start the web interface.")(web.app_command)
+
+
+def _last_resort_contacts() -> str:
+    """911 and Info-Social, from their records (the crisis desk reads the data files alone); if even
+    those cannot be read, a sentence without any number (none is typed here)."""
+    try:
+        from guide.conversation.crisis import EMERGENCY, CrisisDesk
+
+        desk = CrisisDesk(settings().corpus_dir)
+        emergency, info = desk.line(EMERGENCY), desk.info_social()
+        return (f"Si vous êtes en danger, appelez le {emergency['phone']} ; pour parler à quelqu'un, l'Info-Social "
+                f"{info['phone']}, option 2. / If you are in danger, call {emergency['phone']}; to talk to someone, "
+                f"Info-Social {info['phone']}, option 2.")
+    except Exception:  # the data files themselves are unreadable: say what to do without a number
+        return ("Si vous êtes en danger, appelez les services d'urgence. / If you are in danger, call emergency "
+                "services.")
+
+
+def main() -> None:
+    from guide.text import clean_text
+
+    # invalid UTF-8 on the command line reaches Python as lone surrogates: cleaned at the boundary
+    sys.argv = [clean_text(a) for a in sys.argv]
+    try:
+        from typer._click import (
+            exceptions as cx,  # Typer's own copy of Click (Typer >= 0.20)
+        )
+    except ImportError:  # an older Typer on Click itself
+        from click import exceptions as cx
+
+    rv = None
+    abort = getattr(cx, "Abort", KeyboardInterrupt)
+    try:
+        rv = app(standalone_mode=False)
+    except cx.NoArgsIsHelpError as exc:  # "guide" alone: the help, as before
+        exc.show()
+        sys.exit(0)
+    except cx.UsageError as exc:  # a bad option value: with --json, the error shape too
+        if "--json" in sys.argv[1:]:
+            emit_json({"error": {"code": "invalid_usage", "message": exc.format_message()}})
+        else:
+            exc.show()
+        sys.exit(2)
+    except abort:
+        err.print("Interrompu. / Interrupted.")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("Interrompu. / Interrupted.")
+        sys.exit(130)
+    except Exception as exc:  # last resort: a plain message, never a traceback
+        import logging
+
+        logging.getLogger("guide.cli").debug("unexpected error", exc_info=True)
+        err.print(f"Erreur inattendue ({type(exc).__name__}). / Unexpected error ({type(exc).__name__}).\n"
+                  + _last_resort_contacts(), markup=False)
+        sys.exit(1)
+    if isinstance(rv, int) and rv:
+        sys.exit(rv)
+
+
+if __name__ == "__main__":
+    main()
