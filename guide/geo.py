@@ -317,11 +317,9 @@ def _load_fsas(sources: Path) -> dict[str, Fsa]:
 
 def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
     """The gazetteer, built once per process and corpus from the source files."""
-    if corpus_dir is None:
-        from guide.settings import get_settings
+    from guide.settings import corpus_or_default
 
-        corpus_dir = get_settings().corpus_dir
-    return _build_gazetteer(Path(corpus_dir).resolve())
+    return _build_gazetteer(corpus_or_default(corpus_dir).resolve())
 
 
 @lru_cache(maxsize=4)

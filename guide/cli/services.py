@@ -87,6 +87,7 @@ def near(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Nearest CLSC points of service and the lines for a need / CLSC les plus proches et lignes d'aide."""
+    from guide.cli.common import settings
     from guide.directory.near import InvalidRequest, check_request, services_near
     from guide.geo import resolve
 
@@ -98,11 +99,12 @@ def near(
             check_request(kind_value, need, n if n is not None else 5, a)
         except InvalidRequest as exc:
             _fail(exc.code, exc.message, as_json)
-        location = resolve(place)
+        corpus = settings().corpus_dir
+        location = resolve(place, corpus)
         if location.error:
             _fail(location.error, location.message or {"fr": location.error, "en": location.error}, as_json,
                   extra={"location": location.model_dump()})
-        services = services_near(location, kind=kind_value, need=need, limit=n or 5, age=a)
+        services = services_near(location, kind=kind_value, need=need, limit=n or 5, age=a, corpus_dir=corpus)
     except typer.Exit:
         raise
     except Exception as exc:  # never a traceback for the person at the terminal
@@ -118,10 +120,10 @@ def near(
 @services_app.command("needs")
 def needs(as_json: bool = typer.Option(False, "--json", help="Print JSON")) -> None:
     """List the needs of the taxonomy / Lister les besoins."""
-    from guide.cli.common import settings as get_settings
+    from guide.cli.common import settings
     from guide.directory.needs import load_needs
 
-    items = load_needs(get_settings().corpus_dir)
+    items = load_needs(settings().corpus_dir)
     if as_json:
         _emit_json({"needs": [{"id": x.id, "label_fr": x.label_fr, "label_en": x.label_en, "lines": x.lines}
                               for x in items]})

@@ -19,7 +19,7 @@ import typer
 
 from guide.settings import ROOT
 
-APP_FILE = Path(__file__).resolve().parent / "web" / "app.py"  # the web face, inside the package
+APP_FILE = Path(__file__).resolve().parents[1] / "web" / "app.py"  # the web face, inside the package
 
 
 def streamlit_command(host: str = "127.0.0.1", port: int = 8501, app_file: Path = APP_FILE) -> list[str]:

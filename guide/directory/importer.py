@@ -49,11 +49,9 @@ class ImportSummary:
 
 
 def _corpus(corpus_dir: Path | None) -> Path:
-    if corpus_dir is None:
-        from guide.settings import get_settings
+    from guide.settings import corpus_or_default
 
-        corpus_dir = get_settings().corpus_dir
-    return Path(corpus_dir)
+    return corpus_or_default(corpus_dir)
 
 
 def _relative(path: Path, corpus_dir: Path) -> str:

@@ -371,11 +371,9 @@ def build_entries(tables: dict[str, list[Row]]) -> Directory:
 
 
 def directory_path(corpus_dir: Path | None = None) -> Path:
-    if corpus_dir is None:
-        from guide.settings import get_settings
+    from guide.settings import corpus_or_default
 
-        corpus_dir = get_settings().corpus_dir
-    return Path(corpus_dir) / "directory"
+    return corpus_or_default(corpus_dir) / "directory"
 
 
 @lru_cache(maxsize=4)
