@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     api_max_header_bytes: int = 16_384
     api_access_log: bool = Field(default=True, description="method, route template, status, latency on logger guide.access (INFO)")
 
+    # "Was this useful?" under each answer (web face, /v1/feedback): counts only, per answer kind,
+    # first need, region and vote; never the words. "off": no control, /v1/feedback answers 404.
+    feedback: bool = Field(default=True, description="on/off: the feedback control and /v1/feedback")
+    feedback_path: Path | None = Field(default=None, description="feedback counts file (JSON); "
+                                                                 "unset: <index_dir>/feedback.json")
+
     log_level: str = "WARNING"
 
     def chroma_path(self) -> Path:
@@ -78,3 +84,12 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+DEFAULT_CORPUS_DIR = ROOT / "corpus"
+
+
+def corpus_or_default(corpus_dir: Path | str | None) -> Path:
+    """The corpus directory a caller passed, else the package's own. Library code never reads the
+    environment: the faces (CLI, API, web) pass ``settings.corpus_dir`` down."""
+    return Path(corpus_dir) if corpus_dir is not None else DEFAULT_CORPUS_DIR

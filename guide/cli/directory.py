@@ -44,7 +44,7 @@ def import_m02_cmd(file: Path = typer.Argument(..., help="MSSS M02 installations
 
     if not file.is_file():
         _fail("file_not_found", {"fr": f"Fichier introuvable : {file}", "en": f"File not found: {file}"}, False)
-    _run_import("M02", import_m02, file)
+    _run_import("M02", import_m02, file, corpus_dir=settings().corpus_dir)
 
 
 @directory_app.command("import-hsds")
@@ -58,7 +58,7 @@ def import_hsds_cmd(
     if not directory.is_dir():
         _fail("directory_not_found", {"fr": f"Répertoire introuvable : {directory}",
                                       "en": f"Directory not found: {directory}"}, False)
-    _run_import("HSDS", import_hsds, directory, name=name)
+    _run_import("HSDS", import_hsds, directory, name=name, corpus_dir=settings().corpus_dir)
 
 
 @directory_app.command("import-lines")
@@ -66,7 +66,7 @@ def import_lines_cmd() -> None:
     """Rebuild the help-line and regional layers from corpus/sources (rerunnable), then merge."""
     from guide.directory.importer import import_lines
 
-    _run_import("lines", import_lines)
+    _run_import("lines", import_lines, corpus_dir=settings().corpus_dir)
 
 
 @directory_app.command("coverage")
