@@ -259,6 +259,16 @@ class Engine:
                       needs=[], state=st, notices=[desk.prose[lang]["degraded"]], writer="deterministic (safe)",
                       degraded=self.retrieval_error or "answer failed")
 
+    def line(self, line_id: str) -> dict | None:
+        """A help line by id (e.g. Info-Social 811), as a service dict of its own (a copy), from the
+        crisis desk's directory lines; None for an unknown or superseded line. For faces that show a
+        line outside an answer's ``services`` (a card routing to Info-Social, an error message)."""
+        return self.crisis_desk.line(line_id)
+
+    def need_labels(self, lang: str) -> dict[str, str]:
+        """Need id -> label in ``lang`` ("fr" or "en"), in the taxonomy's order (a face's need filter)."""
+        return {n.id: (n.label_en if lang == "en" else n.label_fr) for n in self.needs.values()}
+
 
 _ENGINES: dict[str, Engine] = {}
 

@@ -22,16 +22,17 @@ RESPONSES = {404: {"model": ErrorBody, "description": "feedback is off (GUIDE_FE
              413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
 
 
-def _store(settings) -> FeedbackStore:
+def feedback_store(settings=Depends(get_app_settings)) -> FeedbackStore:
+    """The counts store; 404 when feedback is off (a dependency: it answers before the body is read)."""
     if not settings.feedback:
         raise ApiError(404, "feedback_off", "Les avis sont désactivés. / Feedback is turned off.")
     return FeedbackStore.from_settings(settings)
 
 
 @router.post("/v1/feedback", response_model=Counts, responses=RESPONSES)
-def post_feedback(vote: Vote, settings=Depends(get_app_settings)) -> Counts:
+def post_feedback(vote: Vote, store: FeedbackStore = Depends(feedback_store),
+                  settings=Depends(get_app_settings)) -> Counts:
     """Count one "was this useful?" vote; answers the counts."""
-    store = _store(settings)
     why = unknown(vote, settings.corpus_dir)
     if why:
         raise ApiError(422, "invalid_request", "Requête invalide / Invalid request — " + why)
@@ -40,6 +41,6 @@ def post_feedback(vote: Vote, settings=Depends(get_app_settings)) -> Counts:
 
 
 @router.get("/v1/feedback", response_model=Counts, responses=RESPONSES)
-def get_feedback(settings=Depends(get_app_settings)) -> Counts:
+def get_feedback(store: FeedbackStore = Depends(feedback_store)) -> Counts:
     """Every count per (kind, need, region, useful, reason), biggest first, with the totals."""
-    return _store(settings).counts()
+    return store.counts()

@@ -9,15 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
-pytest.importorskip("streamlit", reason="the UI extra is not installed (pip install -e '.[ui]')")
+from guide.settings import ROOT
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
-
-from guide.settings import ROOT  # noqa: E402
-
-UI = ROOT / "ui"
-APP = str(UI / "app.py")
+WEB = ROOT / "guide" / "web"
+APP = str(WEB / "app.py")
 TIMEOUT = 180  # the first run loads the index, directory and models (~5-10 s on 2 cores)
 
 SEPARATION = "je viens de me séparer pis je dors pu"
@@ -232,7 +229,7 @@ def test_engine_failure_is_kind_and_logs_no_words(monkeypatch, caplog, lines):
 
 def staff() -> AppTest:
     at = start()
-    at.switch_page("staff_page.py").run()
+    at.switch_page("views/staff.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [t.value for t in at.title] == ["Recherche rapide pour intervenant·e"]
     return at
@@ -317,9 +314,11 @@ def test_staff_page_in_english():
 
 
 def test_ui_code_types_no_phone_number(lines):
-    """Every number shown comes from a record: none of the directory's phone numbers is in ui/."""
-    sources = {p.name: p.read_text(encoding="utf-8") for p in UI.glob("*.py") if p.name != "evaluation_page.py"}
-    assert "app.py" in sources and "citizen_page.py" in sources and "staff_page.py" in sources
+    """Every number shown comes from a record: none of the directory's phone numbers is in guide/web/
+    (code or labels)."""
+    sources = {str(p.relative_to(WEB)): p.read_text(encoding="utf-8")
+               for p in sorted(WEB.rglob("*")) if p.suffix in (".py", ".yaml")}
+    assert {"app.py", "components.py", "views/citizen.py", "views/staff.py", "fr.yaml", "en.yaml"} <= set(sources)
     for rec in lines.values():
         for phone in [rec["phone"], *rec["phone_alternates"], rec["text_sms"]]:
             if not phone:
@@ -348,7 +347,7 @@ def test_guide_app_command_runs_streamlit_headless_without_telemetry(monkeypatch
     import typer
     from typer.testing import CliRunner
 
-    from guide import cli_ui
+    from guide.cli import web as cli_ui
 
     calls = []
     monkeypatch.setattr(cli_ui.subprocess, "call", lambda cmd, **kw: calls.append((cmd, kw)) or 0)
@@ -358,10 +357,35 @@ def test_guide_app_command_runs_streamlit_headless_without_telemetry(monkeypatch
     result = CliRunner().invoke(app, ["app", "--port", "8599", "--host", "0.0.0.0"])
     assert result.exit_code == 0, result.output
     (cmd, kw), = calls
-    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(ROOT / "ui" / "app.py")
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(ROOT / "guide" / "web" / "app.py")
     flags = dict(zip(cmd[5::2], cmd[6::2]))
     assert flags["--server.port"] == "8599" and flags["--server.address"] == "0.0.0.0"
     assert flags["--server.headless"] == "true" and flags["--browser.gatherUsageStats"] == "false"
     assert kw["cwd"] == str(ROOT)
     bad = CliRunner().invoke(app, ["app", "--port", "0"])
     assert bad.exit_code == 2
+
+
+# -- the web face's shape ---------------------------------------------------------------------------
+
+
+def test_labels_are_two_yaml_files_with_the_same_keys():
+    import yaml
+
+    fr = yaml.safe_load((WEB / "fr.yaml").read_text(encoding="utf-8"))
+    en = yaml.safe_load((WEB / "en.yaml").read_text(encoding="utf-8"))
+    assert fr.keys() == en.keys() and len(fr) > 100
+    assert all(isinstance(v, str) and v.strip() for v in [*fr.values(), *en.values()])
+    for key in fr:  # the same placeholders in both languages
+        assert set(re.findall(r"{(\w+)}", fr[key])) == set(re.findall(r"{(\w+)}", en[key])), key
+
+
+def test_web_code_is_a_plain_package_that_uses_public_engine_methods_only():
+    """No sys.path tricks, no imports after code (E402), no reaching into the engine's or the crisis desk's insides."""
+    code = {str(p.relative_to(WEB)): p.read_text(encoding="utf-8") for p in WEB.rglob("*.py")}
+    assert not (ROOT / "ui").exists()
+    for name, text in code.items():
+        assert "sys.path" not in text and "E402" not in text, name
+        for internal in ("lines_by_id", "triager", ".model.kinds", "crisis_desk.", "._index", ".records",
+                         ".directory.lines", ".matcher", ".prose"):
+            assert internal not in text, f"{name} reaches into {internal}"

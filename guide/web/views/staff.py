@@ -4,27 +4,21 @@ rights, declaration passages and help lines."""
 
 from __future__ import annotations
 
-import os
-import sys
+import pandas as pd
+import streamlit as st
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-import guide_ui as g  # noqa: E402
-from guide.directory.near import InvalidRequest, services_near  # noqa: E402
-from guide.directory.needs import load_needs  # noqa: E402
-from guide.geo import resolve  # noqa: E402
-from guide.search import QueryError, clean_query, search  # noqa: E402
+from guide.directory.near import InvalidRequest, services_near
+from guide.geo import resolve
+from guide.search import QueryError, clean_query, search
+from guide.web import components as g
 
 ss = st.session_state
 lang = g.ui_lang()
 L = g.labels(lang)
 eng = g.engine()
-corpus = eng.settings.corpus_dir
-needs = load_needs(corpus)
-need_label = {n.id: (n.label_fr if lang == "fr" else n.label_en) for n in needs}
+settings = g.settings()
+corpus = settings.corpus_dir
+need_label = eng.need_labels(lang)
 
 
 def use_suggestion() -> None:
@@ -34,13 +28,17 @@ def use_suggestion() -> None:
     ss["staff_suggestion"] = None
 
 
-def phone_cell(s: dict) -> str:
-    return s["phone"] if s.get("phone") else L["no_phone_staff"]
+def phone_cell(s) -> str:
+    return s.phone if s.phone else L["no_phone_staff"]
 
 
-def verification_cell(s: dict) -> str:
+def verification_cell(s) -> str:
     flags = g.verified_flags(s, L)
-    return "; ".join(flags) if flags else (L["verified_all"] if s.get("verified") else "")
+    return "; ".join(flags) if flags else (L["verified_all"] if g.extra(s, "verified") else "")
+
+
+def where_cell(s) -> str:
+    return s.address or s.municipality or ""
 
 
 st.title(L["staff_title"])
@@ -48,7 +46,7 @@ st.caption(L["staff_intro"])
 
 c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
 place = c1.text_input(L["staff_place"], key="staff_place", placeholder=L["staff_place_placeholder"], max_chars=120)
-need = c2.selectbox(L["staff_need"], options=[None] + [n.id for n in needs], key="staff_need",
+need = c2.selectbox(L["staff_need"], options=[None, *need_label], key="staff_need",
                     format_func=lambda v: L["staff_all_needs"] if v is None else need_label.get(v, v))
 c3, c4 = st.columns(2)
 age = c3.number_input(L["staff_age"], min_value=0, max_value=130, value=None, step=1, key="staff_age",
@@ -67,8 +65,8 @@ if place and place.strip():
             st.pills(L["staff_suggestions"], options=loc.suggestions, key="staff_suggestion", on_change=use_suggestion)
     else:
         try:
-            found = services_near(loc, kind="all", need=need, limit=int(limit), age=None if age is None else int(age),
-                                  corpus_dir=corpus)
+            found = [g.as_service(s) for s in services_near(loc, kind="all", need=need, limit=int(limit),
+                                                            age=None if age is None else int(age), corpus_dir=corpus)]
         except InvalidRequest as exc:
             st.error(exc.message.get(lang, exc.message["fr"]))
             found = []
@@ -77,23 +75,23 @@ if place and place.strip():
         st.markdown(" · ".join([L["staff_resolved"].format(place=g.md(where))] + [g.md(x) for x in extra]))
         if loc.precision_note:
             st.caption(loc.precision_note.get(lang) or loc.precision_note.get("fr", ""))
-        located = [s for s in found if s.get("latitude") is not None]
-        lines = [s for s in found if s.get("latitude") is None]
+        located = [s for s in found if g.extra(s, "latitude") is not None]
+        lines = [s for s in found if g.extra(s, "latitude") is None]
 
         st.subheader(L["staff_located"])
         if located:
-            with_phone = any(s.get("phone") for s in located)  # the M02 file has none: no empty column
-            with_intake = any(s.get("intake_phone") for s in located)
-            with_walk_in = any(s.get("walk_in") for s in located)
+            with_phone = any(s.phone for s in located)  # the M02 file has none: no empty column
+            with_intake = any(g.extra(s, "intake_phone") for s in located)
+            with_walk_in = any(g.extra(s, "walk_in") for s in located)
             st.dataframe(pd.DataFrame([{
-                L["col_name"]: s["name"], L["col_address"]: s.get("address") or s.get("municipality") or "",
-                L["col_distance"]: s.get("distance_km"),
+                L["col_name"]: s.name, L["col_address"]: where_cell(s),
+                L["col_distance"]: s.distance_km,
                 **({L["col_phone"]: phone_cell(s)} if with_phone else {}),
-                **({L["col_intake"]: s.get("intake_phone") or ""} if with_intake else {}),
-                **({L["col_walk_in"]: s.get("walk_in") or ""} if with_walk_in else {}),
-                **({L["col_verified"]: str(s.get("verification") or "")} if with_intake else {}),
-                L["col_territory"]: L["yes"] if s.get("in_territory") else "",
-                L["col_no_referral"]: L["yes"] if s.get("no_referral") else L["no"],
+                **({L["col_intake"]: g.extra(s, "intake_phone", "")} if with_intake else {}),
+                **({L["col_walk_in"]: g.extra(s, "walk_in", "")} if with_walk_in else {}),
+                **({L["col_verified"]: str(g.extra(s, "verification", ""))} if with_intake else {}),
+                L["col_territory"]: L["yes"] if g.extra(s, "in_territory") else "",
+                L["col_no_referral"]: L["yes"] if s.no_referral else L["no"],
             } for s in located]), hide_index=True, width="stretch", key="staff_located_table", column_config={
                 L["col_name"]: st.column_config.TextColumn(width=380),
                 L["col_address"]: st.column_config.TextColumn(width=350),
@@ -102,7 +100,7 @@ if place and place.strip():
                 L["col_territory"]: st.column_config.TextColumn(width=120),
                 L["col_no_referral"]: st.column_config.TextColumn(width=120),
             })
-            if not all(s.get("phone") for s in located):
+            if not all(s.phone for s in located):
                 st.caption(L["staff_no_phone_note"])
         else:
             st.info(L["staff_none_located"])
@@ -111,8 +109,8 @@ if place and place.strip():
         if lines:
             st.dataframe(pd.DataFrame([{
                 L["col_name"]: g.display_name(s, lang),
-                L["col_phone"]: " / ".join([phone_cell(s)] + list(s.get("phone_alternates") or [])),
-                L["col_text"]: s.get("text_sms") or "", L["col_hours"]: g.hours_text(s, lang),
+                L["col_phone"]: " / ".join([phone_cell(s), *g.extra(s, "phone_alternates", [])]),
+                L["col_text"]: g.extra(s, "text_sms", ""), L["col_hours"]: g.hours_text(s, lang),
                 L["col_verified"]: verification_cell(s),
             } for s in lines]), hide_index=True, width="stretch", key="staff_lines_table", column_config={
                 L["col_name"]: st.column_config.TextColumn(width="large"),
@@ -124,15 +122,14 @@ if place and place.strip():
 
         copy_lines = []
         for s in located:
-            bits = [s["name"], s.get("address") or s.get("municipality") or "",
-                    L["copy_phone"].format(phone=s["phone"]) if s.get("phone") else ""]
-            if s.get("distance_km") is not None:
-                bits.append(f"{g.km(s['distance_km'], lang)} km")
-            if s.get("intake_phone"):
-                bits.append(L["col_intake"] + " : " + s["intake_phone"] if lang == "fr" else L["col_intake"] + ": " + s["intake_phone"])
+            bits = [s.name, where_cell(s), L["copy_phone"].format(phone=s.phone) if s.phone else ""]
+            if s.distance_km is not None:
+                bits.append(f"{g.km(s.distance_km, lang)} km")
+            if g.extra(s, "intake_phone"):
+                bits.append(g.labelled(L["col_intake"], g.extra(s, "intake_phone"), lang))
             copy_lines.append(" — ".join(b for b in bits if b))
         for s in lines:
-            bits = [s["name"], L["copy_phone"].format(phone=phone_cell(s))]
+            bits = [s.name, L["copy_phone"].format(phone=phone_cell(s))]
             if g.hours_text(s, lang):
                 bits.append(g.hours_text(s, lang))
             copy_lines.append(" — ".join(bits))
@@ -150,7 +147,7 @@ kind = s2.selectbox(L["staff_search_kind"], options=list(kinds), format_func=kin
 if query and query.strip():
     hits = None
     try:
-        cleaned = clean_query(query, max_chars=eng.settings.query_max_chars)
+        cleaned = clean_query(query, max_chars=settings.query_max_chars)
         if cleaned.notice:
             st.caption(cleaned.notice)
         with st.spinner(L["loading"]):

@@ -1,5 +1,6 @@
 """Citizen chat: a person writes what is going wrong; Guide answers with the services they can
 reach without a referral, the nearest CLSC, the right help line and their rights, all cited.
+Under each answer, "Cette réponse vous a-t-elle aidé ? / Was this useful?" (counts only).
 
 The conversation (messages shown and the engine's ``ConversationState``) lives only in
 ``st.session_state``; nothing is logged or written to disk.
@@ -7,21 +8,20 @@ The conversation (messages shown and the engine's ``ConversationState``) lives o
 
 from __future__ import annotations
 
-import os
-import sys
+import pandas as pd
+import streamlit as st
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-import guide_ui as g  # noqa: E402
-from guide.engine import INFO_SOCIAL, MAX_MESSAGE_CHARS, Answer, ConversationState  # noqa: E402
+from guide.conversation.crisis import INFO_SOCIAL
+from guide.conversation.models import Answer, ConversationState
+from guide.conversation.stages.clean import MAX_MESSAGE_CHARS
+from guide.web import components as g
 
 ss = st.session_state
 ss.setdefault("turns", [])  # [{"role": "user", "text": str} | {"role": "assistant", "answer": Answer}]
 ss.setdefault("conv", None)  # the engine's ConversationState, passed back each turn
 ss.setdefault("awaiting_place", False)
+ss.setdefault("conversation", 0)  # bumped by "New conversation": the feedback controls start afresh
+ss.setdefault("votes", {})  # "was this useful?" per answer of this conversation (counts are stored, not this)
 
 lang = g.ui_lang()
 L = g.labels(lang)
@@ -29,27 +29,29 @@ eng = g.engine()
 
 
 def new_conversation() -> None:
-    """Forget everything: messages, what the engine understood, the place."""
+    """Forget everything: messages, what the engine understood, the place, the votes."""
     ss["turns"] = []
     ss["conv"] = None
     ss["awaiting_place"] = False
     ss["place_input"] = ""
+    ss["votes"] = {}
+    ss["conversation"] += 1
 
 
-def render_map(a: Answer, lang: str) -> None:
+def render_map(services: list, a: Answer) -> None:
     """The located services (numbered as their cards) and the person's approximate position.
     Drawn with deck.gl layers only: without map tiles (offline) the points and numbers still show."""
     import pydeck as pdk
 
-    Ls = g.labels(lang)
-    located = [s for s in a.services if s.get("latitude") is not None and s.get("longitude") is not None]
+    Ls = g.labels(a.language)
+    located = [s for s in services if g.extra(s, "latitude") is not None and g.extra(s, "longitude") is not None]
     if not located:
         return
-    pts = [{"lat": s["latitude"], "lon": s["longitude"], "name": s["name"], "label": str(i),
+    pts = [{"lat": g.extra(s, "latitude"), "lon": g.extra(s, "longitude"), "name": s.name, "label": str(i),
             "color": [29, 78, 216]} for i, s in enumerate(located, 1)]
-    loc = g.as_plain(a.location)
-    if loc.get("error") is None and loc.get("latitude") is not None:
-        pts.append({"lat": loc["latitude"], "lon": loc["longitude"], "name": loc.get("resolved") or "", "label": "",
+    loc = g.location_of(a.location)
+    if loc is not None and loc.error is None and loc.latitude is not None and loc.longitude is not None:
+        pts.append({"lat": loc.latitude, "lon": loc.longitude, "name": loc.resolved or "", "label": "",
                     "color": [180, 35, 24]})
     df = pd.DataFrame(pts)
     view = pdk.data_utils.compute_view(df[["lon", "lat"]].values.tolist())
@@ -68,32 +70,34 @@ def render_map(a: Answer, lang: str) -> None:
 
 def render_answer(a: Answer, turn: int) -> None:
     """One answer: crisis contacts first (big), the grounded text, the place question, service
-    cards, a map of located services, and the sources as expandable citations."""
+    cards, a map of located services, the sources as expandable citations, and "was this useful?"."""
     lang = a.language
     Ls = g.labels(lang)
-    info_social = next((s for s in a.services if s["id"] == INFO_SOCIAL), None) or g.line(INFO_SOCIAL)
-    contact_ids = {c["id"] for c in a.crisis.contacts}
-    if a.crisis.detected and a.crisis.contacts:
+    services = [g.as_service(s) for s in a.services]
+    info_social = next((s for s in services if s.id == INFO_SOCIAL), None) or g.line(INFO_SOCIAL)
+    contacts = [g.as_service(c) for c in a.crisis.contacts]
+    contact_ids = {c.id for c in contacts}
+    if a.crisis.detected and contacts:
         with st.container(border=True, key=f"crisis-answer-{turn}"):
             st.markdown(f"### :material/emergency: {g.md(Ls['crisis_title'])}")
-            for i, c in enumerate(a.crisis.contacts):
+            for i, c in enumerate(contacts):
                 g.crisis_contact(c, lang, key=f"crisis-contact-{turn}-{i}")
     for notice in a.notices:
         st.info(notice)
-    st.markdown(g.answer_markdown(a.answer, a.services))
+    st.markdown(g.answer_markdown(a.answer, services))
     if a.follow_up:
         st.markdown(f"**:material/location_on: {g.md(a.follow_up)}**")
-    cards = [s for s in a.services if s["id"] not in contact_ids]
+    cards = [s for s in services if s.id not in contact_ids]
     if cards:
         st.markdown(f"#### {g.md(Ls['services_title'])}")
         n_located = 0
         for i, s in enumerate(cards):
             number = None
-            if s.get("latitude") is not None:
+            if g.extra(s, "latitude") is not None:
                 n_located += 1
                 number = n_located
             g.service_card(s, lang, key=f"card-{turn}-{i}", info_social=info_social, number=number)
-        render_map(a, lang)
+        render_map(cards, a)
     if a.citations:
         st.markdown(f"#### {g.md(Ls['sources_title'])}")
         for i, c in enumerate(a.citations, 1):
@@ -107,12 +111,13 @@ def render_answer(a: Answer, turn: int) -> None:
                 if g.safe_url(src.get("url")):
                     bits.append(f"[{g.md(Ls['source_link'])}]({g.safe_url(src['url'])})")
                 st.caption(" · ".join(b for b in bits if b))
+    g.feedback_control(a, f"{ss['conversation']}-{turn}", lang)
 
 
 def render_error(lang: str) -> None:
     Ls = g.labels(lang)
     rec = g.line(INFO_SOCIAL)
-    link = g.tel_link(rec["phone"], rec["name"]) if rec and rec.get("phone") else ""
+    link = g.tel_link(rec.phone, rec.name) if rec and rec.phone else ""
     st.warning(Ls["error_engine"].format(link=link))
 
 
@@ -140,7 +145,8 @@ def run_turn(message: str, where: str | None) -> None:
         render_answer(a, len(ss["turns"]))
     ss["turns"].append({"role": "assistant", "answer": a})
     ss["awaiting_place"] = bool(a.follow_up)
-    if g.as_plain(a.location) and g.as_plain(a.location).get("error") is None:
+    loc = g.location_of(a.location)
+    if loc is not None and loc.error is None:
         ss["awaiting_place"] = False
     if a.language != lang:
         ss["_pending_lang"] = a.language  # the UI follows the person's language
@@ -168,15 +174,15 @@ for n, turn in enumerate(ss["turns"]):
             render_answer(turn["answer"], n)
 
 # Bottom: the place box (flagged when Guide asks where the person lives), then the chat input.
-known = g.as_plain(ss["conv"].location) if ss["conv"] is not None else {}
-located = bool(known) and known.get("error") is None
+known = g.location_of(ss["conv"].location) if ss["conv"] is not None else None
+located = known is not None and known.error is None
 flagged = ss["awaiting_place"] and not located
 with st.bottom:
     with st.container(key="place-flagged" if flagged else "place-box", gap="xsmall"):
         if flagged:  # Guide asked where the person lives: the box says so
             st.markdown(f":orange[**:material/location_on: {g.md(L['place_flag'])}**]")
-        elif located and known.get("resolved"):
-            st.caption(L["place_known"].format(place=g.md(known["resolved"])))
+        elif located and known.resolved:
+            st.caption(L["place_known"].format(place=g.md(known.resolved)))
         with st.form("place_form", border=False, enter_to_submit=True):
             with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
                 st.text_input(L["place_label"], key="place_input", placeholder=L["place_placeholder"], max_chars=120,

@@ -1,22 +1,22 @@
-"""Guide's Streamlit face: ``streamlit run ui/app.py`` (or ``guide app``).
+"""Guide's web face: ``streamlit run guide/web/app.py`` (or ``guide app``).
 
 Pages: the citizen chat (default), the staff lookup for Info-Social workers, and the evaluation
-page when it exists. The crisis banner (emergency, suicide prevention, Info-Social; numbers from
-the help-line records) is on every page. French by default, English one click away. Nothing a
-person writes is stored or logged.
+page. The crisis banner (emergency, suicide prevention, Info-Social; numbers from the help-line
+records) is on every page. French by default, English one click away. Nothing a person writes is
+stored or logged; the "was this useful?" control counts votes only.
 """
 
 from __future__ import annotations
 
-import os
-import sys
+from pathlib import Path
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+import streamlit as st
 
-import streamlit as st  # noqa: E402
+from guide.web import components as g
 
-import guide_ui as g  # noqa: E402
+# not "pages/": Streamlit reserves a pages/ folder beside the entry for its v1 multipage mode (the first run
+# of a process would serve /evaluation bare, without the crisis banner, and list raw file names)
+PAGES = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="Guide", page_icon=":material/explore:", initial_sidebar_state="collapsed")
 g.inject_css()
@@ -33,14 +33,12 @@ except Exception:  # the banner above still gives every crisis number; say so pl
     g.log.exception("engine failed to load")
     st.error(L["engine_down"])
     st.stop()
-citizen = st.Page(os.path.join(HERE, "citizen_page.py"), title=L["nav_citizen"], icon=":material/chat:",
-                  url_path="aide", default=True)
-staff = st.Page(os.path.join(HERE, "staff_page.py"), title=L["nav_staff"], icon=":material/search:",
-                url_path="intervenant")
+citizen = st.Page(PAGES / "citizen.py", title=L["nav_citizen"], icon=":material/chat:", url_path="aide", default=True)
+staff = st.Page(PAGES / "staff.py", title=L["nav_staff"], icon=":material/search:", url_path="intervenant")
 pages = [citizen, staff]
-if os.path.exists(os.path.join(HERE, "evaluation_page.py")):
-    pages.append(st.Page(os.path.join(HERE, "evaluation_page.py"), title="Évaluation / Evaluation",
-                         icon=":material/analytics:", url_path="evaluation"))
+if (PAGES / "evaluation.py").exists():
+    pages.append(st.Page(PAGES / "evaluation.py", title=L["nav_evaluation"], icon=":material/analytics:",
+                         url_path="evaluation"))
 page = st.navigation(pages, position="top")
 # the citizen chat stays centered (phone-friendly); the staff and evaluation tables need the width
 st.set_page_config(layout="centered" if page.title == citizen.title else "wide")
