@@ -190,7 +190,7 @@ class Recorder:
         self.statuses[cat][str(status)] += 1
         self.log.append({"category": cat, "name": name, "status": status, "failed": bool(fails)})
         kinds_seen = set()
-        for kind, detail in fails:
+        for kind, _detail in fails:
             if kind not in kinds_seen:  # count each request once per failure kind
                 self.counts[cat][kind] += 1
                 kinds_seen.add(kind)
@@ -373,7 +373,7 @@ def cli_check(res: dict, spec: dict) -> tuple[list[tuple[str, str]], str]:
 def run_cli_suite(rec: Recorder, specs: list[dict]):
     with ThreadPoolExecutor(max_workers=2) as ex:
         results = list(ex.map(lambda s: cli_run(s["argv"]), specs))
-    for spec, res in zip(specs, results):
+    for spec, res in zip(specs, results, strict=True):
         req = {"argv": ["guide"] + [repr(a) if isinstance(a, bytes) else a for a in spec["argv"]]}
         fails, excerpt = cli_check(res, spec)
         if excerpt == "skip":
@@ -437,7 +437,8 @@ def raw_chat_body(messages_json_fragments: list[str], extra: str = "") -> bytes:
 
 def jmsg(role, content, tail=""):
     """A message as raw JSON text; `tail` is raw JSON string content appended (e.g. escapes)."""
-    return '{"role":"%s","content":%s}' % (role, json.dumps(content, ensure_ascii=False)[:-1] + tail + '"')
+    content_json = json.dumps(content, ensure_ascii=False)[:-1] + tail + '"'
+    return f'{{"role":"{role}","content":{content_json}}}'
 
 
 # --------------------------------------------------------------------------------------------
@@ -655,7 +656,8 @@ def cat_forged(h: Http):
         st = copy.deepcopy(base or loc_state)
         if raw is not None:  # raw JSON body (NaN/Infinity tokens)
             body = json.dumps({"messages": msgs, "state": st}, ensure_ascii=False)
-            body = body.replace('"latitude": %s' % json.dumps(st["location"]["latitude"]), '"latitude": ' + raw, 1)
+            latitude_json = json.dumps(st["location"]["latitude"])
+            body = body.replace(f'"latitude": {latitude_json}', '"latitude": ' + raw, 1)
             h.send(C, name, "POST", "/v1/chat", body=body.encode(), headers={"content-type": "application/json"},
                    chat=True, injected=injected, extra=kept_forgery)
         else:
@@ -999,6 +1001,7 @@ def main() -> int:
     if not (ROOT / "index").exists():
         subprocess.run([str(GUIDE_BIN), "index"], cwd=ROOT, check=True)
     from fastapi.testclient import TestClient
+
     from guide.api.app import create_app
     from guide.settings import Settings
     quiet()
@@ -1026,7 +1029,7 @@ def main() -> int:
     tot = defaultdict(int)
     for cat in CATEGORIES:
         row = [rec.tried[cat]] + [rec.counts[cat][k] for k in FAIL_KINDS]
-        for k, v in zip(["tried"] + FAIL_KINDS, row):
+        for k, v in zip(["tried"] + FAIL_KINDS, row, strict=True):
             tot[k] += v
         print(f"{cat:<14}{row[0]:>7}{row[1]:>6}{row[2]:>7}{row[3]:>13}{row[4]:>16}")
     print("-" * len(hdr))

@@ -50,10 +50,11 @@ import csv
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -298,7 +299,7 @@ def _medoid(rows: list[dict[str, str]]) -> tuple[float, float]:
     others (a mean would fall between distant villages of one vast municipality)."""
     lat = np.array([float(x["LATITUDE"]) for x in rows])
     lon = np.array([float(x["LONGITUDE"]) for x in rows])
-    i = int(np.argmin([haversine_km(float(a), float(b), lat, lon).sum() for a, b in zip(lat, lon)]))
+    i = int(np.argmin([haversine_km(float(a), float(b), lat, lon).sum() for a, b in zip(lat, lon, strict=True)]))
     return float(lat[i]), float(lon[i])
 
 
@@ -344,7 +345,7 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
     for r in m02:
         clsc_names[r["CLSC_CODE"]] = r["CLSC_NOM"]
         rss_names[r["RSS_CODE"]] = r["RSS_NOM"]
-        code = r["MUN_CODE"]
+        code: str | None = r["MUN_CODE"]
         if code not in mamh_codes:
             same = mamh_by_key.get(place_key(r["MUN_NOM"]), [])
             code = same[0]["mcode"] if len(same) == 1 else None
@@ -718,7 +719,15 @@ _PRECISION = {
 }
 
 
-def _error(query: str, code: ErrorCode, fr: str, en: str, **extra: object) -> Location:
+class _ErrorExtras(TypedDict, total=False):
+    resolved: str
+    province: str
+    suggestions: list[str]
+    postal_code: str | None
+    fsa: str
+
+
+def _error(query: str, code: ErrorCode, fr: str, en: str, **extra: Unpack[_ErrorExtras]) -> Location:
     return Location(query=query, error=code, message={"fr": fr, "en": en}, **extra)
 
 
@@ -788,7 +797,18 @@ def _invalid_postal(query: str) -> Location:
 # ---------------------------------------------------------------------------------------------
 
 
-def _territory_fields(g: Gazetteer, place: Place | None, lat: float, lon: float) -> dict[str, object]:
+class _TerritoryFields(TypedDict):
+    municipality: str | None
+    mun_code: str | None
+    region: str | None
+    region_code: str | None
+    rss_code: str | None
+    rss_name: str | None
+    clsc_code: str | None
+    clsc_name: str | None
+
+
+def _territory_fields(g: Gazetteer, place: Place | None, lat: float, lon: float) -> _TerritoryFields:
     rss = place.rss_code if place else None
     rss = rss or g.nearest_rss(lat, lon)
     clsc = place.clsc_code if place else None
@@ -977,9 +997,9 @@ def resolve(text: str, corpus_dir: Path | None = None) -> Location:
     if key in g.outside:
         name, province = g.outside[key]
         return _outside(query, f"{name} ({province})", province)
-    province = _other_province(query)
-    if province:
-        return _outside(query, query, province)
+    other_province = _other_province(query)
+    if other_province:
+        return _outside(query, query, other_province)
     return _unknown(query, g, words)
 
 
@@ -1000,7 +1020,7 @@ def _with_qualifier(query: str, g: Gazetteer) -> Location | None:
     region = g.region_keys.get(tail)
     points = []
     if region is None:
-        near = g.by_key.get(tail) or ([g.aliases[tail]] if tail in g.aliases else [])
+        near: Sequence[Place | Alias] = g.by_key.get(tail) or ([g.aliases[tail]] if tail in g.aliases else [])
         if not near:
             return None
         points = [_where(near[0])[:2]]

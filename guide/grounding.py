@@ -175,7 +175,7 @@ def _hours_facts(text: str, folded: str, work: list[str]) -> list[Fact]:
          or _TIME_NEXT.match(folded[m.end():m.end() + 20]) else None)
     take(_WEEKEND, lambda m: "WEEKEND")
     take(_WEEKDAYS, lambda m: "WEEKDAYS")
-    take(_DAY, lambda m: "DAY%d" % next(i for i, d in enumerate(_DAYS) if m.group(1) in d.split("|")))
+    take(_DAY, lambda m: f'DAY{next(i for i, d in enumerate(_DAYS) if m.group(1) in d.split("|"))}')
     take(_TIME_AMPM, lambda m: _time_key(m.group(1), m.group(2), m.group(3)))
     take(_TIME_H, lambda m: _time_key(m.group(1), m.group(2)))
     take(_TIME_COLON, lambda m: _time_key(m.group(1), m.group(2)))
@@ -296,10 +296,10 @@ class Support:
             self.records.append(rec)
         for n, c in enumerate(_get(answer, "citations", []) or [], 1):
             text = "\n".join(str(_get(c, k) or "") for k in ("title", "reference", "excerpt"))
-            rec = by_id.get(_get(c, "id"))
-            if rec is not None:
-                rec.text += "\n" + text
-                rec.cite = n
+            cited = by_id.get(_get(c, "id"))
+            if cited is not None:
+                cited.text += "\n" + text
+                cited.cite = n
             else:
                 self.records.append(Record(text, set(), [], [], cite=n))
         loc = _get(answer, "location") or {}
@@ -355,7 +355,7 @@ def article_numbers(field_value: str | None) -> set[str]:
 _STREET_WORD = re.compile(rf"{_STREET}")
 
 
-def _address_supported(key: str, sup: "Support") -> bool:
+def _address_supported(key: str, sup: Support) -> bool:
     """The address, up to the first word of its street name at least, is one of a returned record
     ("165 rue des gouverneurs a rimouski" is supported by "165, rue des Gouverneurs, Rimouski")."""
     if f" {key} " in sup.norm:

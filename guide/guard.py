@@ -252,10 +252,10 @@ def _service_problems(original: Any, text: str, sup: Support, folded: str, ofold
     crisis = getattr(original, "crisis", None)
     contacts = [phone_key(c["phone"]) for c in (crisis.contacts if crisis is not None and crisis.detected else [])
                 if c.get("phone") and phone_key(c["phone"]) in shown]
-    for k in sorted(shown, key=shown.get):
+    for k in sorted(shown, key=lambda k: shown[k]):
         if k not in kept:
             out.append(Problem("crisis" if k in contacts else "services", f"service number {k} left out"))
-    order = sorted((k for k in contacts if k in kept), key=shown.get)  # the answer's order
+    order = sorted((k for k in contacts if k in kept), key=lambda k: shown[k])  # the answer's order
     if [kept[k] for k in order] != sorted(kept[k] for k in order):
         out.append(Problem("crisis", "crisis contacts not in the answer's order"))
     clscs = [s for s in sup.services if s.get("kind") == "clsc" and s.get("name") and fold(s["name"]) in ofolded]

@@ -16,9 +16,9 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import bm25s
 import chromadb
@@ -87,7 +87,7 @@ class Lexical:
     model: bm25s.BM25 = field(repr=False)
 
     @classmethod
-    def build(cls, records: list[Record]) -> "Lexical":
+    def build(cls, records: list[Record]) -> Lexical:
         ids = [r.id for r in records]
         model = bm25s.BM25()
         model.index([analyze(r.index_text()) or ["_"] for r in records], show_progress=False)
@@ -111,7 +111,7 @@ class Index:
         self.lexical = lexical
 
     @classmethod
-    def open(cls, settings: Settings, progress: Progress | None = None, refresh: bool = True) -> "Index":
+    def open(cls, settings: Settings, progress: Progress | None = None, refresh: bool = True) -> Index:
         """Open the index, building or refreshing it first when the corpus changed."""
         records = load_records(settings.corpus_dir)
         if not records:
@@ -155,7 +155,9 @@ def refresh_store(settings: Settings, store: Chroma, records: list[Record],
             return report
 
     existing = collection.get(include=["metadatas"])
-    have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"])}
+    metadatas = existing["metadatas"]
+    assert metadatas is not None  # included above
+    have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], metadatas, strict=True)}
     want = {r.id: r.content_hash() for r in records}
     stale = [i for i in have if i not in want or have[i] != want[i]]
     todo = [r for r in records if have.get(r.id) != want[r.id]]

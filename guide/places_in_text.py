@@ -266,7 +266,14 @@ def _misspelt_after_residence(toks, words, g, corpus_dir):
 def find_place(text: str, corpus_dir: Path):
     """A place named inside a message ("je reste à Rimouski", "H2L 3C3"), resolved, or None."""
     from guide.geo import (
-        _PC_IN_TEXT, Place, _where, choose_place, gazetteer, location_for, place_candidates, resolve,
+        _PC_IN_TEXT,
+        Place,
+        _where,
+        choose_place,
+        gazetteer,
+        location_for,
+        place_candidates,
+        resolve,
     )
 
     if not text:

@@ -106,7 +106,8 @@ def search(index: Index, query: str, kind: str = "all", limit: int = 5, mode: Mo
     if mode in ("hybrid", "vector"):
         where = {"kind": {"$in": list(kinds)}} if len(kinds) > 1 else {"kind": kind}
         n = min(depth, len(index.records))
-        for doc, _dist in index.store.similarity_search_with_score(query, k=n, filter=where):
+        # langchain-chroma annotates `filter` as dict[str, str]; Chroma's where filter also takes operators ($in)
+        for doc, _dist in index.store.similarity_search_with_score(query, k=n, filter=where):  # type: ignore[arg-type]
             if doc.id in index.by_id:
                 vec_rank.append(doc.id)
 

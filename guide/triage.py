@@ -24,9 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from guide.yamlio import load_yaml
 
 from guide.text import QC_FORMS, fold
+from guide.yamlio import load_yaml
 
 CRISIS_FILE = "taxonomy/crisis.yaml"
 # Most urgent first: when several kinds fire, the answer opens with the first one's contacts.
@@ -177,7 +177,7 @@ class CrisisClassifier:
         """(the crisis kinds with their probabilities, most likely first; probability of a crisis)."""
         X = self._features([text], masked=[masked] if masked is not None else None)
         probs = self.model.predict_proba(X)[0]
-        kinds = sorted(((str(c), float(q)) for i, (c, q) in enumerate(zip(self.model.classes_, probs)) if i != self._none),
+        kinds = sorted(((str(c), float(q)) for i, (c, q) in enumerate(zip(self.model.classes_, probs, strict=True)) if i != self._none),
                        key=lambda kq: -kq[1])
         return kinds, 1.0 - float(probs[self._none])
 
@@ -217,7 +217,7 @@ class LeanClassifier:
         self._n = len(idf)
 
     @classmethod
-    def from_sklearn(cls, clf: "CrisisClassifier") -> "LeanClassifier":
+    def from_sklearn(cls, clf: CrisisClassifier) -> LeanClassifier:
         vocab = {str(k): int(v) for k, v in clf.tfidf.vocabulary_.items()}
         return cls(vocab, np.asarray(clf.tfidf.idf_, dtype=np.float64), np.asarray(clf.model.coef_, dtype=np.float64),
                    np.asarray(clf.model.intercept_, dtype=np.float64), [str(c) for c in clf.model.classes_],
@@ -232,10 +232,10 @@ class LeanClassifier:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path, embeddings=None) -> "LeanClassifier":
+    def load(cls, path: Path, embeddings=None) -> LeanClassifier:
         with np.load(path, allow_pickle=False) as z:
             grams = z["grams"].tolist()
-            return cls(dict(zip(grams, range(len(grams)))), z["idf"], z["coef"], z["intercept"],
+            return cls(dict(zip(grams, range(len(grams)), strict=True)), z["idf"], z["coef"], z["intercept"],
                        z["classes"].tolist(), embeddings)
 
     def _tfidf(self, masked: str) -> tuple[np.ndarray, np.ndarray]:
@@ -265,7 +265,7 @@ class LeanClassifier:
     def ranked(self, text: str, masked: str | None = None) -> tuple[list[tuple[str, float]], float]:
         """(the crisis kinds with their probabilities, most likely first; probability of a crisis)."""
         probs = self.probabilities(text, masked)
-        kinds = sorted(((c, float(q)) for i, (c, q) in enumerate(zip(self.classes, probs)) if i != self._none),
+        kinds = sorted(((c, float(q)) for i, (c, q) in enumerate(zip(self.classes, probs, strict=True)) if i != self._none),
                        key=lambda kq: -kq[1])
         return kinds, 1.0 - float(probs[self._none])
 

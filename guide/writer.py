@@ -47,8 +47,9 @@ def make_chat_model(settings: Settings):
     if not (settings.llm_base_url and settings.llm_model):
         return None
     from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
 
-    return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+    return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=SecretStr(settings.llm_api_key),
                       timeout=settings.llm_timeout_s, max_retries=0, temperature=0.2)
 
 

@@ -1,7 +1,8 @@
 """Schema-driven fuzzing (Schemathesis against the OpenAPI spec): no input makes the server fail."""
 
 import schemathesis
-from hypothesis import HealthCheck, settings as hsettings
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
 
 from guide.api.app import create_app
 from guide.engine import Engine

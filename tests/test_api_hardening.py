@@ -398,7 +398,7 @@ def _read_until_closed(sock: socket.socket, limit_s: float) -> tuple[bytes, floa
     while time.monotonic() - t0 < limit_s:
         try:
             chunk = sock.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             continue
         except ConnectionResetError:
             return data, time.monotonic() - t0

@@ -86,7 +86,7 @@ def test_every_installation_is_classified_with_a_reason(m02_rows: list[dict[str,
     ("12387692", "not_intake", "no_clsc_mission"),   # CHSLD POLONAIS MARIE-CURIE-SKLODOWSKA
 ])
 def test_classification(m02_rows: list[dict[str, str]], code: str, expected: str, reason: str) -> None:
-    classes = dict(zip((r["INSTAL_COD"] for r in m02_rows), classify(m02_rows)))
+    classes = dict(zip((r["INSTAL_COD"] for r in m02_rows), classify(m02_rows), strict=True))
     assert (classes[code].classification, classes[code].reason_code) == (expected, reason)
 
 

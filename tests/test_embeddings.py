@@ -38,4 +38,4 @@ def test_use_backend_memo_returns_the_model_vector(settings):
     first = emb.embed_query("aide pour un proche aidant")
     again = emb.embed_query("aide pour un proche aidant")
     fresh = emb._embed_query("aide pour un proche aidant")
-    assert again == first and max(abs(a - b) for a, b in zip(first, fresh)) < 1e-6
+    assert again == first and max(abs(a - b) for a, b in zip(first, fresh, strict=True)) < 1e-6

@@ -139,7 +139,7 @@ def test_an_english_word_in_a_french_answer_is_counted(lines):
     assert any(f.startswith("English word(s) in a French answer: changed, have, hours") for f in A.failures(r))
     s = A.summarise([r, row(m, reply("Vous pouvez appeler l'Info-Social 811, option 2, en tout temps."))])
     assert s["language_mixing"]["english_in_french"] == {
-        "n": 2, "words": 8, "answers": 1, "share": 0.5, "top_words": {w: 1 for w in r["foreign_words"]}}
+        "n": 2, "words": 8, "answers": 1, "share": 0.5, "top_words": dict.fromkeys(r["foreign_words"], 1)}
 
 
 def test_a_french_word_in_an_english_answer_is_counted_but_proper_names_are_not():

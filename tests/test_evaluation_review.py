@@ -8,9 +8,19 @@ import pytest
 openpyxl = pytest.importorskip("openpyxl")
 
 from guide.engine import Answer, Citation, ConversationState, Crisis  # noqa: E402
-from guide.evaluation.review import (CRITERIA, FIRST_CRITERION_COL, SHEET_ANSWERS, SHEET_CITATIONS,  # noqa: E402
-                                     SHEET_INFO, SHEET_SENTENCES, ReviewError, export_review, import_reviews,
-                                     read_review, sample_messages)
+from guide.evaluation.review import (  # noqa: E402
+    CRITERIA,
+    FIRST_CRITERION_COL,
+    SHEET_ANSWERS,
+    SHEET_CITATIONS,
+    SHEET_INFO,
+    SHEET_SENTENCES,
+    ReviewError,
+    export_review,
+    import_reviews,
+    read_review,
+    sample_messages,
+)
 from guide.settings import ROOT, Settings  # noqa: E402
 
 MESSAGES = [{"id": f"m{i:03d}", "text": f"message {i}", "lang": "fr"} for i in range(1, 13)] + \

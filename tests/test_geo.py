@@ -7,7 +7,12 @@ import csv
 import pytest
 
 from guide.geo import (
-    Location, gazetteer, in_quebec_bbox, normalize_postal_code, place_key, resolve,
+    Location,
+    gazetteer,
+    in_quebec_bbox,
+    normalize_postal_code,
+    place_key,
+    resolve,
 )
 from guide.settings import get_settings
 

@@ -309,8 +309,8 @@ def test_order_is_territory_then_region_then_distance() -> None:
     out = services_near(loc, kind="clsc", limit=15)
     keys = [(not s["in_territory"], not s["in_region"]) for s in out]
     assert keys == sorted(keys)
-    for flag in {k for k in keys}:
-        group = [s["distance_km"] for s, k in zip(out, keys) if k == flag]
+    for flag in set(keys):
+        group = [s["distance_km"] for s, k in zip(out, keys, strict=True) if k == flag]
         assert group == sorted(group)
 
 

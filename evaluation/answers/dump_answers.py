@@ -1,10 +1,16 @@
 """Dump Guide's answers to a blind set in the answers format (messages.yaml, dialogues.yaml) as JSONL, one
 line per message or dialogue turn with the whole answer object; runs whatever `guide` package is importable
 (so an earlier version can be dumped from a git worktree with PYTHONPATH). Scored by score_dump.py."""
-import json, sys, time, yaml
+import json
+import sys
+import time
 from pathlib import Path
+
+import yaml
+
 import guide
 from guide.engine import Engine
+
 setdir, out = Path(sys.argv[1]), Path(sys.argv[2])
 e = Engine()
 e.warm_up()

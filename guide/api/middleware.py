@@ -37,7 +37,7 @@ _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S
 
 def docs_csp(html: bytes) -> str:
     """CSP for the /docs and /redoc pages: their own files, their inline scripts by hash, no framing."""
-    hashes = " ".join("'sha256-%s'" % base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
                       for m in _INLINE_SCRIPT.finditer(html))
     return ("default-src 'self'; script-src 'self' " + hashes + "; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "

@@ -70,7 +70,7 @@ class GuideH11Protocol(H11Protocol):
 
     header_timeout_s: float | None = None  # None: GUIDE_API_HEADER_TIMEOUT_S
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._head_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()

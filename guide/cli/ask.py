@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from guide.cli.common import (
@@ -42,8 +40,8 @@ def _print_answer(a) -> None:
 
 def ask_cmd(
     message: str = typer.Argument(..., help="What is going on, in your own words (French or English)."),
-    where: Optional[str] = typer.Option(None, "--where", help="Postal code or town."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="fr | en (default: the message's language)."),
+    where: str | None = typer.Option(None, "--where", help="Postal code or town."),
+    lang: str | None = typer.Option(None, "--lang", help="fr | en (default: the message's language)."),
     json_out: bool = typer.Option(False, "--json", help="Print the answer object as JSON."),
 ) -> None:
     """Answer one message: crisis lines first when needed, then the CLSC, Info-Social and your rights."""
@@ -58,8 +56,8 @@ def ask_cmd(
 
 
 def chat_cmd(
-    where: Optional[str] = typer.Option(None, "--where", help="Postal code or town."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="fr | en"),
+    where: str | None = typer.Option(None, "--where", help="Postal code or town."),
+    lang: str | None = typer.Option(None, "--lang", help="fr | en"),
 ) -> None:
     """An interactive conversation in the terminal (empty line or Ctrl-D to quit). Nothing is saved."""
     engine = _load_engine(quiet=False)

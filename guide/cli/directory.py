@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -50,7 +50,7 @@ def import_m02_cmd(file: Path = typer.Argument(..., help="MSSS M02 installations
 @directory_app.command("import-hsds")
 def import_hsds_cmd(
     directory: Path = typer.Argument(..., help="Directory of HSDS 3.0 CSV files (e.g. a 211 export)"),
-    name: Optional[str] = typer.Option(None, "--name", help="Layer name (default: the directory's name)"),
+    name: str | None = typer.Option(None, "--name", help="Layer name (default: the directory's name)"),
 ) -> None:
     """Merge an external HSDS CSV directory as community services (rerunnable)."""
     from guide.directory.importer import import_hsds

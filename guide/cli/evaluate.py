@@ -18,7 +18,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import List, NoReturn, Optional
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -33,6 +33,10 @@ from rich.progress import (
 from rich.table import Table
 
 from guide.settings import ROOT, get_settings
+
+if TYPE_CHECKING:
+    from guide.engine import Engine
+    from guide.evaluation.baseline import BaselineQA
 
 REPORTS_DIR = ROOT / "reports"
 
@@ -58,7 +62,7 @@ class ProgressFile:
         self.path = path
         self.units = {k: n for k, _, n in steps}
         self.labels = {k: label for k, label, _ in steps}
-        self.done = {k: 0 for k in self.units}
+        self.done: dict[str, float] = dict.fromkeys(self.units, 0)
         self._last = 0.0
 
     def update(self, step: str, done: int, total: int, force: bool = False) -> None:
@@ -85,11 +89,11 @@ def evaluate(
     ctx: typer.Context,
     set_name: str = typer.Option("full", "--set", help="small (CI, minutes) | full (everything, all backends) | a directory "
                                                        "holding messages.yaml, dialogues.yaml, heldout_crisis.yaml, questions.yaml"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Output directory (default reports/<timestamp>/)."),
-    backends: Optional[str] = typer.Option(None, "--backends", help="Embedding backends for retrieval, e.g. use,e5,st "
+    out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default reports/<timestamp>/)."),
+    backends: str | None = typer.Option(None, "--backends", help="Embedding backends for retrieval, e.g. use,e5,st "
                                                                    "(default: small = the configured one, full = all)."),
     no_perf: bool = typer.Option(False, "--no-perf", help="Skip cold start and index build (subprocesses)."),
-    rubric: Optional[Path] = typer.Option(None, "--rubric", help="A graded rubric CSV (id, safety, right_door, "
+    rubric: Path | None = typer.Option(None, "--rubric", help="A graded rubric CSV (id, safety, right_door, "
                                                                 "specific_lines, rights, declaration, clarity_warmth, "
                                                                 "accuracy; 0-2): its means go into the report."),
 ) -> None:
@@ -131,10 +135,11 @@ def evaluate(
         with Progress(TextColumn("{task.description:<58}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err) as bar:
             tasks = {k: bar.add_task(label, total=n) for k, label, n in steps}
+            units = {k: n for k, _, n in steps}  # each task's total
 
             def progress(step: str, done: int, total: int) -> None:
                 if step in tasks:
-                    bar.update(tasks[step], completed=done * bar.tasks[tasks[step]].total / max(total, 1))
+                    bar.update(tasks[step], completed=done * units[step] / max(total, 1))
                 pfile.update(step, done, total)
 
             report, rows = run_suite(s, settings, progress, with_perf=not no_perf)
@@ -149,7 +154,7 @@ def evaluate(
         fail(f"{exc.filename or target}: {exc.strerror or exc}")
     except KeyboardInterrupt:
         pfile.write("error", message="interrupted")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     except Exception as exc:  # never a traceback: say what failed
         pfile.write("error", message=f"{type(exc).__name__}: {exc}")
         fail(f"l'évaluation a échoué / the evaluation failed: {type(exc).__name__}: {exc}")
@@ -229,6 +234,7 @@ def export_answers_cmd(
         messages = resolve_set(set_name, settings, [settings.embedding_backend]).messages
         if not messages:
             fail(f"--set {set_name}: aucun message / no messages.yaml there")
+        system: Engine | BaselineQA
         if system_name == "guide":
             from guide.engine import Engine
 
@@ -254,7 +260,7 @@ def export_answers_cmd(
     out.print(f"{n} réponses / answers → {out_file}", highlight=False, soft_wrap=True)
 
 
-def _emit_result(result: dict, out_file: Optional[Path], json_out: bool) -> bool:
+def _emit_result(result: dict, out_file: Path | None, json_out: bool) -> bool:
     """Write ``result`` as JSON to ``out_file`` (if given) and to stdout with ``--json``; True when the
     JSON was printed (nothing else to show)."""
     if out_file:
@@ -273,7 +279,7 @@ def import_rubric_cmd(
     file: Path = typer.Argument(..., help="A graded CSV: id, safety, right_door, specific_lines, rights, declaration, "
                                           "clarity_warmth, accuracy (0-2 each; blank = not graded)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-    out_file: Optional[Path] = typer.Option(None, "--out", help="Also write the result as JSON to this file."),
+    out_file: Path | None = typer.Option(None, "--out", help="Also write the result as JSON to this file."),
 ) -> None:
     """Mean (and n) of each rubric criterion."""
     from guide.evaluation.answers import AnswersError, load_rubric
@@ -299,7 +305,7 @@ def import_rubric_cmd(
 @evaluate_app.command("export-review")
 def export_review_cmd(
     n: int = typer.Option(40, "--n", min=1, max=500, help="How many answers to sample."),
-    out_file: Optional[Path] = typer.Option(None, "--out", help="The .xlsx to write (default reports/review-<timestamp>.xlsx)."),
+    out_file: Path | None = typer.Option(None, "--out", help="The .xlsx to write (default reports/review-<timestamp>.xlsx)."),
     seed: int = typer.Option(1, "--seed", help="Seed of the sample (same seed, same answers)."),
     set_name: str = typer.Option("full", "--set", help="Messages to sample from: full (default) or a directory."),
 ) -> None:
@@ -335,9 +341,9 @@ def export_review_cmd(
 
 @evaluate_app.command("import-review")
 def import_review_cmd(
-    files: List[Path] = typer.Argument(..., help="One or more filled review sheets (.xlsx) of the same export."),
+    files: list[Path] = typer.Argument(..., help="One or more filled review sheets (.xlsx) of the same export."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-    out_file: Optional[Path] = typer.Option(None, "--out", help="Also write the result as JSON to this file."),
+    out_file: Path | None = typer.Option(None, "--out", help="Also write the result as JSON to this file."),
 ) -> None:
     """Scores per principle and inter-rater agreement (Cohen's kappa for 2, Fleiss' kappa for 3+)."""
     from guide.evaluation.review import ReviewError, import_reviews

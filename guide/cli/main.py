@@ -8,6 +8,7 @@ message (with ``--json``: ``{"error": {"code", "message"}}``); never a traceback
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -47,6 +48,8 @@ def _last_resort_contacts() -> str:
 
         desk = CrisisDesk(settings().corpus_dir)
         emergency, info = desk.line(EMERGENCY), desk.info_social()
+        if emergency is None or info is None:
+            raise LookupError("the 911 or Info-Social record is missing")
         return (f"Si vous êtes en danger, appelez le {emergency['phone']} ; pour parler à quelqu'un, l'Info-Social "
                 f"{info['phone']}, option 2. / If you are in danger, call {emergency['phone']}; to talk to someone, "
                 f"Info-Social {info['phone']}, option 2.")
@@ -61,11 +64,9 @@ def main() -> None:
     # invalid UTF-8 on the command line reaches Python as lone surrogates: cleaned at the boundary
     sys.argv = [clean_text(a) for a in sys.argv]
     try:
-        from typer._click import (
-            exceptions as cx,  # Typer's own copy of Click (Typer >= 0.20)
-        )
+        cx = importlib.import_module("typer._click.exceptions")  # Typer's own copy of Click (Typer >= 0.20)
     except ImportError:  # an older Typer on Click itself
-        from click import exceptions as cx
+        cx = importlib.import_module("click.exceptions")
 
     rv = None
     abort = getattr(cx, "Abort", KeyboardInterrupt)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -41,7 +41,7 @@ def _fail(code: str, message: dict[str, str], as_json: bool, exit_code: int = EX
     raise typer.Exit(exit_code)
 
 
-def _int_option(value: Optional[str], code: str, name_fr: str, name_en: str, as_json: bool) -> Optional[int]:
+def _int_option(value: str | None, code: str, name_fr: str, name_en: str, as_json: bool) -> int | None:
     if value is None:
         return None
     try:
@@ -81,9 +81,9 @@ def _table(location: dict[str, Any], services: list[dict[str, Any]]) -> None:
 def near(
     place: str = typer.Argument(..., help="Postal code, FSA or municipality / code postal ou municipalité"),
     kind: str = typer.Option("all", "--kind", help="clsc | helpline | all"),
-    need: Optional[str] = typer.Option(None, "--need", help="Need id (see `guide services needs`)"),
-    limit: Optional[str] = typer.Option("5", "--limit", help="Maximum per group (1-50)"),
-    age: Optional[str] = typer.Option(None, "--age", help="Age of the person (offers 12-25 youth sites)"),
+    need: str | None = typer.Option(None, "--need", help="Need id (see `guide services needs`)"),
+    limit: str | None = typer.Option("5", "--limit", help="Maximum per group (1-50)"),
+    age: str | None = typer.Option(None, "--age", help="Age of the person (offers 12-25 youth sites)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Nearest CLSC points of service and the lines for a need / CLSC les plus proches et lignes d'aide."""

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from guide.yamlio import load_yaml
-
 from guide.triage import PRIORITY, CrisisModel, load_model, normalise
+from guide.yamlio import load_yaml
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ def _record_as_service(rec: dict[str, Any]) -> dict[str, Any]:
         "no_referral": True, "verified": {"phone": bool(m.get("phone_verified")),
                                           "hours": bool(m.get("hours_verified"))},
         "address": None, "municipality": None, "postal_code": None, "distance_km": None, "rss_code": None,
-        "service_areas": [dict(zip(("type", "code"), a.split(":", 1))) for a in m.get("areas") or []],
+        "service_areas": [dict(zip(("type", "code"), a.split(":", 1), strict=False)) for a in m.get("areas") or []],
         "superseded_by": m.get("superseded_by"),
     }
 

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from guide.yamlio import load_yaml
-
 from guide.text import QC_FORMS, fold
+from guide.yamlio import load_yaml
 
 CUES_FILE = "taxonomy/cues.yaml"
 # When several rights are cued, the most specific first: refused in English is about English.

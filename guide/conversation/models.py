@@ -72,9 +72,12 @@ class Crisis(BaseModel):
     carried_over: bool = False  # detected earlier in the conversation; its contacts stay first
 
 
+CitationKind = Literal["declaration", "right", "service"]
+
+
 class Citation(BaseModel):
     id: str
-    kind: Literal["declaration", "right", "service"]
+    kind: CitationKind
     title: str
     reference: str
     excerpt: str

@@ -22,11 +22,11 @@ class NeedMatcher:
         self.needs = needs
         self.weak = weak_keywords
         self.embeddings = embeddings
-        self._vecs = None
+        self._vecs: np.ndarray | None = None
         self._owner: list[str] = []
         self._kw = {n.id: [fold(k).strip() for k in (n.keywords_fr + n.keywords_en) if k.strip()] for n in needs}
 
-    def _examples(self):
+    def _examples(self) -> np.ndarray | None:
         if self._vecs is None and self.embeddings is not None:
             texts, owner = [], []
             for n in self.needs:
@@ -59,13 +59,13 @@ class NeedMatcher:
         vecs = self._examples()
         if vecs is not None and len(vecs):
             q = np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
-            for nid, s in zip(self._owner, vecs @ q):
-                best[nid] = max(best.get(nid, -1.0), float(s))
+            for nid, sim in zip(self._owner, vecs @ q, strict=True):
+                best[nid] = max(best.get(nid, -1.0), float(sim))
         out = []
         for nid in self._kw:
-            s, k = best.get(nid, 0.0), kw.get(nid, 0.0)
-            if s >= KEEP_FLOOR or k > 0:
-                out.append((nid, 3 * s + KEYWORD_BOOST * min(k, 2.0), s >= CONFIDENT_FLOOR or nid in strong))
+            sim, hits = best.get(nid, 0.0), kw.get(nid, 0.0)
+            if sim >= KEEP_FLOOR or hits > 0:
+                out.append((nid, 3 * sim + KEYWORD_BOOST * min(hits, 2.0), sim >= CONFIDENT_FLOOR or nid in strong))
         out.sort(key=lambda x: -x[1])
         return out[:limit]
 

@@ -10,9 +10,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from guide.yamlio import load_yaml
-
 from guide.text import fold
+from guide.yamlio import load_yaml
 
 WHOM_FILE = "taxonomy/whom.yaml"
 _REL_FR = (r"mere|pere|maman|papa|fils|fille|gars|garcon|enfant|enfants|ado|soeur|frere|ami|amie|chum|blonde|conjoint|conjointe|"

@@ -108,7 +108,7 @@ def validate(source: Path, corpus_dir: Path) -> tuple[Outcome, dict[str, list[Ro
             code, err = check_postal_code(row["postal_code"])
             if err:
                 reasons.append(err)
-            else:
+            elif code is not None:
                 row = {**row, "postal_code": code}
         if row.get("country") and row["country"].upper() not in ("CA", "CAN", "CANADA"):
             reasons.append(f"country {row['country']!r} is not Canada")
@@ -180,7 +180,7 @@ def build_layer(source: Path, corpus_dir: Path, layer: str) -> tuple[Tables, lis
     source_name = f"HSDS import {source.name}"
     for original in outcome.accepted.get("services", {}):
         sid = new_id("services", original)
-        attrs = {"kind": "community", "no_referral": False, "source_name": source_name,
+        attrs: dict[str, str | bool | None] = {"kind": "community", "no_referral": False, "source_name": source_name,
                  "source_file": source.name}
         t["attributes"].extend(attribute("service", sid, k, v) for k, v in attrs.items())
     for original in outcome.accepted.get("service_at_location", {}):

@@ -42,7 +42,7 @@ def region_coverage(d: Directory, corpus_dir: Path) -> list[dict[str, str]]:
         routed = [e for e in shown if e.line_group == "dpj" and code in e.rss_codes and e.region != code]
         older = own and all(e.source_rank == 1 for e in own)
         row["dpj"] = (_status(own) + (" (pre-2015 list)" if older else "")) if own else (
-            f"routed to {', '.join(sorted({e.region for e in routed}))} ({_status(routed)})" if routed else "—")
+            f"routed to {', '.join(sorted({e.region for e in routed if e.region}))} ({_status(routed)})" if routed else "—")
         caap = [e for e in shown if e.line_group == "caap" and code in e.rss_codes]
         fallback = [e for e in shown if e.line_group == "caap" and e.fallback]
         row["caap"] = _status(caap) if caap else (f"FCAAP ({_status(fallback)})" if fallback else "—")
@@ -55,10 +55,10 @@ def region_coverage(d: Directory, corpus_dir: Path) -> list[dict[str, str]]:
             if found and not whole and etabs - covered:
                 row[group] += " part: " + ", ".join(sorted(territories(corpus_dir).etab_names[c] for c in covered))
         lines_211 = [e for e in shown if e.line_group == "211"]
-        whole = [e for e in lines_211 if any(a.type == RSS and a.code == code for a in e.areas)]
-        part = [e for e in lines_211 if e not in whole and any(a.type in (MRC, MUN) and _in_region(a, code, corpus_dir)
+        whole_211 = [e for e in lines_211 if any(a.type == RSS and a.code == code for a in e.areas)]
+        part = [e for e in lines_211 if e not in whole_211 and any(a.type in (MRC, MUN) and _in_region(a, code, corpus_dir)
                                                                 for a in e.areas)]
-        row["211"] = (_status(whole) if whole else f"{_status(part)} part: " + ", ".join(
+        row["211"] = (_status(whole_211) if whole_211 else f"{_status(part)} part: " + ", ".join(
             a.name for e in part for a in e.areas if a.type in (MRC, MUN) and _in_region(a, code, corpus_dir))
             if part else "—")
         out.append(row)
@@ -103,4 +103,4 @@ def summary(rows: list[dict[str, str]]) -> dict[str, dict[str, int]]:
 
 def _all_clsc(v: str) -> bool:
     m = re.search(r"\((\d+)/(\d+) CLSC\)", v)
-    return bool(m) and m.group(1) == m.group(2)
+    return m is not None and m.group(1) == m.group(2)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from guide.text import fold
 
@@ -117,8 +118,8 @@ def _ranges(seg: str) -> list[tuple[int, int, str, str]]:
             continue
         ampm_b = b[3]
         ampm_a = a[3] or (ampm_b if ampm_b and int(a[0]) <= int(b[0]) else None)
-        opens = _time(*a[:3], ampm_a, True)
-        closes = _time(*b[:3], ampm_b, True)
+        opens = _time(a[0], a[1], a[2], ampm_a, True)
+        closes = _time(b[0], b[1], b[2], ampm_b, True)
         if opens and closes:
             out.append((m.start(), m.end(), opens, closes))
     return out
@@ -214,7 +215,7 @@ def _fr_days(days: tuple[str, ...], holidays: bool) -> str:
         text = "du lundi au vendredi"
     elif days == WEEKEND:
         text = "samedi et dimanche" if not holidays else "samedi, dimanche"
-    elif len(days) > 2 and all(DAYS.index(b) - DAYS.index(a) == 1 for a, b in zip(days, days[1:])):
+    elif len(days) > 2 and all(DAYS.index(b) - DAYS.index(a) == 1 for a, b in pairwise(days)):
         text = f"du {_DAY_FR[days[0]]} au {_DAY_FR[days[-1]]}"
     else:
         names = [_DAY_FR[d] for d in days]
@@ -229,7 +230,7 @@ def _en_days(days: tuple[str, ...], holidays: bool) -> str:
         text = "Monday to Friday"
     elif days == WEEKEND:
         text = "Saturday and Sunday" if not holidays else "Saturday, Sunday"
-    elif len(days) > 2 and all(DAYS.index(b) - DAYS.index(a) == 1 for a, b in zip(days, days[1:])):
+    elif len(days) > 2 and all(DAYS.index(b) - DAYS.index(a) == 1 for a, b in pairwise(days)):
         text = f"{_DAY_EN[days[0]]} to {_DAY_EN[days[-1]]}"
     else:
         names = [_DAY_EN[d] for d in days]

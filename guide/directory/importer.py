@@ -167,8 +167,8 @@ def _check_references(t: Tables) -> None:
             if row.get(ref) and row[ref] not in ids[target]:
                 raise ValueError(f"{table} {row['id']}: {ref} {row[ref]} not found in {target}")
     for row in t["attributes"]:
-        target = entity_table.get(row["link_entity"])
-        if target and row["link_id"] not in ids[target]:
+        linked_table = entity_table.get(row["link_entity"])
+        if linked_table and row["link_id"] not in ids[linked_table]:
             raise ValueError(f"attribute {row['id']}: {row['link_entity']} {row['link_id']} not found")
 
 

@@ -74,7 +74,7 @@ def line_kind(record: Record) -> str:
 
 def languages(raw: str) -> list[tuple[str, str, str]]:
     """``"FR/EN"`` → [(fr, ...), (en, ...)]; a language followed by ``?`` is noted as uncertain."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for m in re.finditer(r"\b(FR|EN)\b(\??)", raw or ""):
         code, name = _LANG[m.group(1)]
         note = "à confirmer / uncertain" if m.group(2) else ""
@@ -150,7 +150,7 @@ def build(corpus_dir: Path) -> tuple[Tables, list[dict[str, str]]]:
             phones.append(("text", number, f"texto / text ({verified})" + ("" if i == 0 else " — autre / alternate")))
         for i, (ptype, number, desc) in enumerate(phones):
             clean, err = check_phone(number, allow_short_code=ptype == "text")
-            if err:  # a number the help-line parser produced must be well-formed
+            if err or clean is None:  # a number the help-line parser produced must be well-formed
                 raise ValueError(f"{rec.id}: {err}")
             ext = _EXT_NOTE.match(desc.strip()) if ptype == "voice" else None
             phone_id = uid("phone", rec.id, str(i))

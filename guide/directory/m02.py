@@ -22,10 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from guide.directory.common import (
-    TERRITORY_TAXONOMY, attribute, clsc_needs, need_attribute, taxonomy_id, territory_attribute, territory_term_id,
+    TERRITORY_TAXONOMY,
+    attribute,
+    clsc_needs,
+    need_attribute,
+    taxonomy_id,
+    territory_attribute,
+    territory_term_id,
 )
-from guide.directory.lines import info_social_phone
 from guide.directory.hsds import Tables, empty_tables, fmt_number, uid
+from guide.directory.lines import info_social_phone
 from guide.directory.validate import check_coordinates, check_postal_code, check_required
 from guide.text import fold
 
@@ -122,9 +128,9 @@ def classify(rows: list[dict[str, str]]) -> list[Classification]:
     """Classify all rows. A hospital (or health centre) holding the CLSC mission is the door only
     where its municipality has no other intake point."""
     first = [classify_name(r.get("INSTAL_NOM", ""), _missions(r)) for r in rows]
-    intake_towns = {r.get("MUN_CODE") for r, c in zip(rows, first) if c.classification == INTAKE}
+    intake_towns = {r.get("MUN_CODE") for r, c in zip(rows, first, strict=True) if c.classification == INTAKE}
     out = []
-    for r, c in zip(rows, first):
+    for r, c in zip(rows, first, strict=True):
         if c.classification == "sole_door":
             if r.get("MUN_CODE") in intake_towns:
                 c = Classification(NOT_INTAKE, "hospital",
@@ -189,7 +195,7 @@ def evaluate(rows: list[dict[str, str]]) -> list[RowResult]:
     classes = classify(rows)
     seen: set[str] = set()
     results = []
-    for i, (row, c) in enumerate(zip(rows, classes)):
+    for i, (row, c) in enumerate(zip(rows, classes, strict=True)):
         errors = check_required(row, REQUIRED + (REQUIRED_CLSC if row.get("CLSC") == "Oui" else ()))
         postal, err = check_postal_code(row.get("CODE_POSTA", ""))
         if err and row.get("CODE_POSTA"):
@@ -297,7 +303,7 @@ def build_layer(results: list[RowResult], corpus_dir: Path, source_file: str) ->
                 "id": svc_id, "organization_id": org_id, **label, "status": "active",
                 "minimum_age": str(lo), "maximum_age": str(hi), "assured_date": assured,
             })
-            attrs = {"kind": "clsc", "no_referral": True, "note_fr": no_phone_fr, "note_en": no_phone_en,
+            attrs: dict[str, str | bool | None] = {"kind": "clsc", "no_referral": True, "note_fr": no_phone_fr, "note_en": no_phone_en,
                      "source_name": SOURCE_NAME, "source_url": SOURCE_URL, "source_file": source_file}
             t["attributes"].extend(attribute("service", svc_id, k, v) for k, v in attrs.items())
             t["attributes"].extend(need_attribute("service", svc_id, n) for n in needs)
@@ -316,6 +322,7 @@ def _add_location(t: Tables, r: RowResult, org_id: str, svc_id: str) -> None:
     sal_id = uid("service_at_location", "m02", code)
     name = display_name(row["INSTAL_NOM"])
     lat, lon = r.coordinates or (None, None)
+    assert r.postal_code is not None  # accepted rows have one (CODE_POSTA is required and checked)
     address = f"{row['ADRESSE']}, {row['MUN_NOM']} (Québec) {r.postal_code}"
     t["locations"].append({
         "id": loc_id, "location_type": "physical", "organization_id": org_id, "name": name,

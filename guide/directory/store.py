@@ -138,12 +138,12 @@ class _Index:
         self.schedules: dict[str, list[str]] = defaultdict(list)
         self.schedule_rows: dict[str, list[Row]] = defaultdict(list)
         for s in t["schedules"]:
-            key = s.get("service_at_location_id") or s.get("service_id")
-            if not key:
+            sched_key = s.get("service_at_location_id") or s.get("service_id")
+            if not sched_key:
                 continue
-            self.schedule_rows[key].append(s)
+            self.schedule_rows[sched_key].append(s)
             if s.get("description"):
-                self.schedules[key].append(s["description"])
+                self.schedules[sched_key].append(s["description"])
         self.languages: dict[str, list[str]] = defaultdict(list)
         for lang in t["languages"]:
             if lang.get("service_id") and lang.get("code"):

@@ -76,7 +76,7 @@ def check_phone_with_extension(value: str) -> tuple[tuple[str, str, str] | None,
     if ext_text and not re.fullmatch(r"(?i)(poste|ext\.?|extension|option)\s*\d{1,6}(\s*(ou|or|,)\s*\d{1,6})*", ext_text):
         return None, f"invalid phone extension {ext_text!r}"
     clean, err = check_phone(number)
-    if err:
+    if clean is None:  # check_phone returns exactly one of (number, reason)
         return None, err
     return (clean, ext, ext_text), None
 

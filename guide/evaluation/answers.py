@@ -320,7 +320,7 @@ def _load_keys(path: Path, corpus_dir: Path) -> dict[str, dict]:
                 raise AnswersError(f"{path}: key {key}: unknown line id(s) {unknown}")
             out[key] = {"ids": list(spec)}
         elif isinstance(spec, dict) and spec.get("need"):
-            regional = {}
+            regional: dict[str, list[str]] = {}
             for e in d.lines:
                 if spec["need"] in e.needs and (e.region or not spec.get("regional")):
                     regional.setdefault(e.region or "", []).append(e.id)

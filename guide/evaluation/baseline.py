@@ -21,11 +21,20 @@ from __future__ import annotations
 
 import time
 
+from guide.conversation.models import CitationKind
 from guide.engine import INFO_SOCIAL, Answer, Citation, ConversationState, Crisis, clean_message
+from guide.records import Kind
 from guide.settings import Settings
 from guide.text import detect_language
 
 EMERGENCY = "line-urgence-9-1-1"
+
+
+def _citation_kind(kind: Kind) -> CitationKind:
+    """A record's kind as a citation kind: help lines are cited as services."""
+    if kind == "declaration" or kind == "right":
+        return kind
+    return "service"
 
 
 class _Collection:
@@ -87,9 +96,9 @@ class BaselineQA:
         text, _ = clean_message(message)
         docs = self.retriever.invoke(text) if text else []
         ms = (time.perf_counter() - t0) * 1000
-        records = [self.index.by_id[d.id] for d in docs if d.id in self.index.by_id]
+        records = [self.index.by_id[d.id] for d in docs if d.id is not None and d.id in self.index.by_id]
         body = "\n\n".join("\n".join(x for x in (r.title, r.text, r.reference) if x) for r in records)
-        citations = [Citation(id=r.id, kind="service" if r.kind in ("helpline", "service") else r.kind,
+        citations = [Citation(id=r.id, kind=_citation_kind(r.kind),
                               title=r.title, reference=r.reference, excerpt=r.text, source=r.source.model_dump())
                      for r in records]
         services = [self._as_dict(self.directory.by_id[r.id]) for r in records
@@ -100,7 +109,7 @@ class BaselineQA:
             first = next(s for s in services if s["id"] == records[0].id)
             crisis = Crisis(detected=True, kind=kinds[0], kinds=kinds, method="first passage", contacts=[first])
         language = detect_language(body or text or "", default="fr") if (body or text) else "fr"
-        return Answer(language=language if language in ("fr", "en") else "fr", crisis=crisis, answer=body,
+        return Answer(language="en" if language == "en" else "fr", crisis=crisis, answer=body,
                       services=services, citations=citations, needs=[], follow_up=None, location=None,
                       state=ConversationState(), bilingual=False,
                       timings_ms={"retrieve": round(ms, 2), "total": round(ms, 2)}, writer="baseline")

@@ -133,7 +133,7 @@ def aggregate(rows: list[dict]) -> dict:
 def run_dialogues(engine, dialogues: list[dict], known: set[str], on_answer=None) -> dict:
     """Each dialogue turn by turn, the state returned sent back; ``on_answer(dialogue, n, turn,
     answer)`` (optional) sees every answer (the suite scores the turns of blind-format dialogues)."""
-    checks = defaultdict(lambda: [0, 0])
+    checks: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
     failures = []
     for d in dialogues:
         state = None
@@ -145,7 +145,7 @@ def run_dialogues(engine, dialogues: list[dict], known: set[str], on_answer=None
             exp = turn.get("expect") or {}
             ids = {s["id"] for s in a.services}
 
-            def check(name, ok):
+            def check(name, ok, *, d=d, n=n, turn=turn, a=a):  # this turn's values, bound at definition
                 checks[name][0] += bool(ok)
                 checks[name][1] += 1
                 if not ok:
@@ -169,7 +169,7 @@ def run_dialogues(engine, dialogues: list[dict], known: set[str], on_answer=None
                 check("clsc", any(s.get("kind") == "clsc" for s in a.services) == bool(exp["clsc"]))
             if exp.get("clsc_municipality"):
                 first = next((s for s in a.services if s.get("kind") == "clsc"), None)
-                check("clsc_municipality", bool(first) and first.get("municipality") == exp["clsc_municipality"])
+                check("clsc_municipality", first is not None and first.get("municipality") == exp["clsc_municipality"])
             if exp.get("for_whom"):
                 check("for_whom", a.state.for_whom == exp["for_whom"])
             check("grounded", not contact_problems(a, known))

@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from guide.text import fold
 
@@ -72,11 +71,8 @@ def _mask(text: str, span: tuple[int, int]) -> str:
     return text[:span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
 
 
-from guide.grounding import flatten as _flatten  # noqa: E402  (one definition for both checks)
-
-
 from guide.grounding import article_numbers  # noqa: E402,F401  (one definition; re-exported)
-
+from guide.grounding import flatten as _flatten  # noqa: E402  (one definition for both checks)
 
 # --- the corpus as the judge sees it -----------------------------------------------------------
 
@@ -95,7 +91,7 @@ class Sources:
         return set(self.support)
 
     @classmethod
-    def load(cls, corpus_dir: Path) -> "Sources":
+    def load(cls, corpus_dir: Path) -> Sources:
         return _load_sources(str(corpus_dir))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def recall_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
@@ -74,7 +74,7 @@ def cohen_kappa(a: Sequence, b: Sequence) -> float:
     if not a:
         raise ValueError("no items to compare")
     n = len(a)
-    p_o = sum(x == y for x, y in zip(a, b)) / n
+    p_o = sum(x == y for x, y in zip(a, b, strict=True)) / n
     cats = set(a) | set(b)
     p_e = sum((list(a).count(c) / n) * (list(b).count(c) / n) for c in cats)
     if p_e >= 1.0:

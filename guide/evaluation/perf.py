@@ -22,8 +22,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guide.settings import Settings
+
+if TYPE_CHECKING:  # imported inside the child, where the import time is measured
+    from guide.engine import Engine
+    from guide.evaluation.baseline import BaselineQA
 
 COLD_MESSAGE = "je me sens seul et épuisé depuis ma séparation"
 COLD_WHERE = "Montréal"
@@ -50,6 +55,7 @@ def peak_rss_mb() -> float:
 def _child_cold_start(system: str) -> dict:
     t0 = time.perf_counter()
     settings = Settings()
+    engine: BaselineQA | Engine
     if system == "baseline":
         from guide.evaluation.baseline import BaselineQA
 

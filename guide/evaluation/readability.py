@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from statistics import mean
-from typing import Iterable
 
 _SENT_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«(•A-ZÀ-ÖØ-Þ0-9])")
 _WORDS = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")

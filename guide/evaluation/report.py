@@ -11,8 +11,9 @@ import csv
 import html
 import json
 from pathlib import Path
+from typing import Any
 
-from guide.evaluation.suite import SYSTEMS, STAGES, clean, to_json
+from guide.evaluation.suite import STAGES, SYSTEMS, clean, to_json
 
 GUIDE_COLOR = "#1f5fa8"
 BASE_COLOR = "#9a9a9a"
@@ -191,7 +192,7 @@ def confusion_table(conf: dict) -> str:
     if not counts:
         return ""
     peak = max([1] + [v for row in counts.values() for v in row.values()])
-    head = "<tr><th>attendu ↓ / détecté → (expected ↓ / detected →)</th>" + "".join(f"<th>{esc(l)}</th>" for l in labels) + "</tr>"
+    head = "<tr><th>attendu ↓ / détecté → (expected ↓ / detected →)</th>" + "".join(f"<th>{esc(label)}</th>" for label in labels) + "</tr>"
     body = []
     for e in labels:
         if e not in counts:
@@ -422,7 +423,7 @@ def dialogues_section(dial: dict) -> str:
 
 
 def _a(part: dict, *path):
-    d = part
+    d: Any = part
     for p in path:
         if not isinstance(d, dict):
             return None
@@ -642,6 +643,7 @@ def write_csv(rows: list[dict], path: Path) -> None:
         for (set_name, mid), pair in by_key.items():
             g, b = pair.get("guide"), pair.get("baseline")
             first = g or b
+            assert first is not None  # every (set, id) key holds the row of at least one system
             w.writerow({
                 "set": set_name, "id": mid, "line": first.get("line"), "text": first["text"], "where": first.get("where") or "",
                 "lang": first.get("lang_expected") or "", "expected": _expected(first),

@@ -12,14 +12,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from guide.evaluation.metrics import hit_at, ndcg_at, percentile, recall_at, reciprocal_rank
 from guide.settings import ROOT, Settings
 
+if TYPE_CHECKING:
+    from guide.search import Mode
+
 DEFAULT_SET = ROOT / "evaluation" / "retrieval" / "questions.yaml"
-MODES = ("vector", "bm25", "hybrid")
+MODES: tuple[Mode, ...] = ("vector", "bm25", "hybrid")
 
 
 class SetError(ValueError):
@@ -109,7 +113,7 @@ class Scores:
         }
 
 
-def evaluate(index, questions: list[Question], mode: str) -> dict:
+def evaluate(index, questions: list[Question], mode: Mode) -> dict:
     """Scores of one search mode ("vector", "bm25", "hybrid") of Guide's search on the questions."""
     from guide.search import search
 
@@ -152,7 +156,10 @@ def run(backends: list[str], set_path: Path, index_dir: Path | None = None, log=
 
     results: dict = {}
     for backend in backends:
-        settings = Settings(embedding_backend=backend, **({"index_dir": index_dir} if index_dir else {}))
+        overrides: dict[str, Any] = {"embedding_backend": backend}  # a name from the command line: pydantic checks it
+        if index_dir:
+            overrides["index_dir"] = index_dir
+        settings = Settings(**overrides)
         known = {r.id for r in load_records(settings.corpus_dir)}
         questions = load_questions(set_path, known)
         t0 = time.perf_counter()

@@ -25,6 +25,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, overload
 
 from guide.evaluation.metrics import cohen_kappa, fleiss_kappa, ratings_table
 from guide.evaluation.readability import sentences
@@ -174,11 +175,11 @@ def export_review(out: Path, n: int = 40, seed: int = 1, settings: Settings | No
     info.column_dimensions["A"].width = 70
     info.column_dimensions["B"].width = 90
 
-    score_rule = dict(type="whole", operator="between", formula1="1", formula2="4", allow_blank=True,
-                      showErrorMessage=True, errorTitle="Note invalide",
-                      error="Entrez un nombre entier de 1 (pas du tout) à 4 (pleinement).",
-                      showInputMessage=True, promptTitle="Note de 1 à 4",
-                      prompt="1 = pas du tout, 2 = peu, 3 = en bonne partie, 4 = pleinement")
+    score_rule = {"type": "whole", "operator": "between", "formula1": "1", "formula2": "4", "allow_blank": True,
+                  "showErrorMessage": True, "errorTitle": "Note invalide",
+                  "error": "Entrez un nombre entier de 1 (pas du tout) à 4 (pleinement).",
+                  "showInputMessage": True, "promptTitle": "Note de 1 à 4",
+                  "prompt": "1 = pas du tout, 2 = peu, 3 = en bonne partie, 4 = pleinement"}
 
     ws = wb.create_sheet(SHEET_ANSWERS)
     ws.append(ANSWER_HEADERS)
@@ -239,8 +240,8 @@ def export_review(out: Path, n: int = 40, seed: int = 1, settings: Settings | No
         dv3.add(f"G2:G{n_cit + 1}")
     for r in range(2, n_cit + 2):
         cs.cell(row=r, column=7).fill = to_fill
-        for c in (4, 5, 6):
-            cs.cell(row=r, column=c).alignment = wrap
+        for col_no in (4, 5, 6):
+            cs.cell(row=r, column=col_no).alignment = wrap
     for col, width in (("A", 6), ("B", 5), ("C", 30), ("D", 30), ("E", 30), ("F", 60), ("G", 11), ("H", 30)):
         cs.column_dimensions[col].width = width
     for cell in cs[1]:
@@ -248,10 +249,10 @@ def export_review(out: Path, n: int = 40, seed: int = 1, settings: Settings | No
     cs.freeze_panes = "A2"
 
     meta = wb.create_sheet(SHEET_META)
-    for k, v in (("format", FORMAT), ("export_id", export_id), ("seed", seed), ("n", len(answers)),
+    for meta_key, meta_value in (("format", FORMAT), ("export_id", export_id), ("seed", seed), ("n", len(answers)),
                  ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z")), ("criteria", ",".join(c.key for c in CRITERIA)),
                  ("backend", settings.embedding_backend)):
-        meta.append([k, v])
+        meta.append([meta_key, meta_value])
     meta.sheet_state = "hidden"
 
     out = Path(out)
@@ -283,6 +284,10 @@ class Review:
     citation_ids: dict[tuple[str, int], str] = field(default_factory=dict)
 
 
+@overload
+def _score(value, where: str, required: Literal[True]) -> int: ...
+@overload
+def _score(value, where: str, required: bool) -> int | None: ...
 def _score(value, where: str, required: bool) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -390,7 +395,7 @@ def agreement(ratings: list[list[int]]) -> dict:
         return {"method": None, "kappa": None}
     if len(ratings) == 2:
         return {"method": "cohen", "kappa": round(cohen_kappa(ratings[0], ratings[1]), 3),
-                "observed_agreement": round(sum(a == b for a, b in zip(*ratings)) / len(ratings[0]), 3)}
+                "observed_agreement": round(sum(a == b for a, b in zip(*ratings, strict=True)) / len(ratings[0]), 3)}
     return {"method": "fleiss", "kappa": round(fleiss_kappa(ratings_table(ratings, SCALE)), 3)}
 
 
@@ -430,12 +435,12 @@ def import_reviews(paths: list[Path]) -> dict:
         keys = sorted(set().union(*(getattr(rv, attr).keys() for rv in reviews)))
         scores = [getattr(rv, attr)[k] for rv in reviews for k in keys if k in getattr(rv, attr)]
         common = [k for k in keys if all(k in getattr(rv, attr) for rv in reviews)]
-        block = {"scored": len(scores), "mean": _mean(scores),
+        block: dict[str, Any] = {"scored": len(scores), "mean": _mean(scores),
                  "by_reviewer": {names[n]: _mean(getattr(rv, attr).values()) for n, rv in enumerate(reviews)},
                  "agreement": agreement([[getattr(rv, attr)[k] for k in common] for rv in reviews]) if common else
                  {"method": None, "kappa": None}}
-        low = sorted(((sum(getattr(rv, attr)[k] for rv in reviews if k in getattr(rv, attr)) /
-                       sum(1 for rv in reviews if k in getattr(rv, attr)), k) for k in keys))[:10]
+        low = sorted((sum(getattr(rv, attr)[k] for rv in reviews if k in getattr(rv, attr)) /
+                       sum(1 for rv in reviews if k in getattr(rv, attr)), k) for k in keys)[:10]
         texts = first.sentence_text if attr == "sentences" else first.citation_ids
         block["lowest"] = [{"answer": k[0], "n": k[1], "mean": round(m, 2), "text": texts.get(k, "")} for m, k in low if m <= 2]
         result[what] = block

@@ -250,7 +250,9 @@ def load_files(files: dict[str, Path], corpus_dir: Path) -> SuiteSet:
     if "dialogues" in files:
         s.dialogues = load_yaml_list(files["dialogues"], "dialogues", ("id", "turns"))
         for d in s.dialogues:
-            turns = d.get("turns") if isinstance(d.get("turns"), list) else []
+            turns = d.get("turns")
+            if not isinstance(turns, list):
+                turns = []
             if any(isinstance(t, dict) and (is_blind(t) or "user" not in t and "text" in t) for t in turns):
                 normalise_blind_dialogue(files["dialogues"], d, blind_keys(), kinds)
             check_dialogue(files["dialogues"], d, lines, needs, kinds)

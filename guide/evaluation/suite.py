@@ -25,7 +25,8 @@ import platform
 import subprocess
 import time
 from collections import Counter, defaultdict
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from guide.evaluation import answers
 from guide.evaluation.conversations import aggregate, corpus_numbers, run_dialogues, score_message
@@ -90,7 +91,7 @@ class Scorer:
         r["clsc_first_in_territory"] = first.get("in_territory") if first else None
         r["clsc_reference"] = ref["id"] if ref else None
         r["clsc_reference_name"] = ref["name"] if ref else None
-        r["clsc_nearest_ok"] = (bool(first) and (first["id"] == ref["id"] or first.get("in_territory") is True)
+        r["clsc_nearest_ok"] = (first is not None and (first["id"] == ref["id"] or first.get("in_territory") is True)
                                 if ref else None)
         g = check_answer(a, self.sources)
         r["grounding_problems"] = g.problems
@@ -204,7 +205,7 @@ def summarise_rows(rows: list[dict]) -> dict:
     # groundedness
     problems = Counter(p["check"] for r in rows for p in r["grounding_problems"])
     problems.update({"contact": sum(len(r["contact_problems"]) for r in rows)})
-    checked = Counter()
+    checked: Counter[str] = Counter()
     for r in rows:
         checked.update(r["grounding_checked"])
     s["grounded_answers"] = _r(rate([r["grounded"] for r in rows]))
@@ -297,7 +298,7 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
         done = 0
         total = len(s.questions) * 4
 
-        def tick(key=key):
+        def tick(key=key, total=total):
             nonlocal done
             done += 1
             progress(key, done, total)
@@ -311,14 +312,15 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
             report["retrieval"]["skipped"][b] = f"{type(exc).__name__}: {exc}"
             progress(key, total, total)
             continue
-        modes = {"open_s": round(time.perf_counter() - t0, 2), "modes": {}}
+        modes: dict[str, Any] = {"open_s": round(time.perf_counter() - t0, 2), "modes": {}}
         for mode in ("hybrid", "vector", "bm25"):
             from guide.search import search
 
             modes["modes"][mode] = evaluate_ranker(
-                lambda q, mode=mode: [h.id for h in search(index, q, limit=10, mode=mode)], s.questions, tick)
+                lambda q, mode=mode, index=index: [h.id for h in search(index, q, limit=10, mode=mode)],
+                s.questions, tick)
         base = BaselineQA(bs, index=index)
-        modes["modes"]["baseline"] = evaluate_ranker(lambda q: base.ranked_ids(q, 10), s.questions, tick)
+        modes["modes"]["baseline"] = evaluate_ranker(lambda q, base=base: base.ranked_ids(q, 10), s.questions, tick)
         report["retrieval"]["backends"][b] = modes
         if b == settings.embedding_backend:
             opened = index  # the conversations reuse it (one copy of the model in memory)
@@ -341,14 +343,14 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
             continue
         done = 0
 
-        def tick(set_name=set_name, n=len(items) * 2):
+        def tick_answer(set_name=set_name, n=len(items) * 2):
             nonlocal done
             done += 1
             progress(set_name, done, n)
 
         progress(set_name, 0, len(items) * 2)
         for name, (system, use_where) in systems.items():
-            rows += _ask_all(system, items, scorer, name, set_name, use_where, tick)
+            rows += _ask_all(system, items, scorer, name, set_name, use_where, tick_answer)
     report["conversations"] = {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "messages"])
                                for name in SYSTEMS} if s.messages else {}
     report["heldout"] = {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "heldout"])

@@ -156,7 +156,7 @@ def _ids(rows: list[dict[str, str]]) -> list[str]:
     collide ("… (TAL) – renseignements, Montréal/…" and "…, autres régions") get a longer one."""
     short = ["line-" + slug(r.get("service_fr") or "") for r in rows]
     return [i if short.count(i) == 1 else "line-" + slug(r.get("service_fr") or "", 96)
-            for i, r in zip(short, rows)]
+            for i, r in zip(short, rows, strict=True)]
 
 
 def _evaluate_file(corpus_dir: Path, source_file: str) -> list[RowResult]:
@@ -165,7 +165,7 @@ def _evaluate_file(corpus_dir: Path, source_file: str) -> list[RowResult]:
     results: list[RowResult] = []
     with (corpus_dir / source_file).open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    for lineno, (row, rid) in enumerate(zip(rows, _ids(rows)), 2):
+    for lineno, (row, rid) in enumerate(zip(rows, _ids(rows), strict=True), 2):
         if None in row or any(v is None for v in row.values()):
             raise ValueError(f"{source_file}:{lineno}: wrong number of fields (quote fields that contain commas)")
         name = row.get("service_fr", "")

@@ -7,7 +7,7 @@ import pytest
 
 from guide.conversation import pipeline
 from guide.conversation.models import ConversationState, Turn
-from guide.conversation.stages import clean, compose, ground, language, locate, orient, triage, understand, write
+from guide.conversation.stages import clean, ground, language, locate, orient, triage, understand, write
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from guide.api.deps import get_engine
 from guide.api.errors import ApiError
 from guide.api.schemas import ERRORS, ChatReply, ChatRequest
-from guide.engine import Engine, InvalidState
+from guide.engine import ConversationState, Engine, InvalidState
 from guide.settings import Settings
 
 
@@ -33,7 +33,7 @@ def build(settings: Settings) -> APIRouter:
         if req.messages[-1].role != "user":
             raise ApiError(422, "last_message_not_user", "Le dernier message doit venir de la personne. / "
                                                          "The last message must be the person's.")
-        state = req.state
+        state: ConversationState | dict | None = req.state
         users = [m.content for m in req.messages if m.role == "user"]
         if state is None and len(users) > 1:
             # Rebuild what was understood from the earlier messages (deterministic, bounded, nothing stored).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from guide.conversation.models import Citation
+from guide.conversation.models import Citation, CitationKind
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Draft:
         key = f"{self.lang}_tu" if self.tu and f"{self.lang}_tu" in entry else self.lang
         return entry.get(key, entry.get(self.lang, "")).format(**values)
 
-    def cite(self, rec_id: str, kind: str) -> int | None:
+    def cite(self, rec_id: str, kind: CitationKind) -> int | None:
         """The citation number of a corpus record (added on first use), or None when it is absent."""
         for i, c in enumerate(self.citations, 1):
             if c.id == rec_id:

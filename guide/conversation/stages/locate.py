@@ -9,7 +9,6 @@ from guide.geo import resolve
 from guide.places_in_text import find_place
 from guide.text import tokens
 
-
 PLACE_REPLY_TOKENS = 5  # "chu à Jonquière", "H2L 3C3", "à Saint-Jean-sur-Richelieu": a reply that is only a place
 _PLAIN_PLACE = re.compile(r"[\w' .,()/-]{1,60}")
 
