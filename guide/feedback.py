@@ -108,7 +108,7 @@ def unknown(vote: Vote, corpus_dir: Path) -> str | None:
     return None
 
 
-def vote_for(answer, useful: bool, reason: str | None = None) -> Vote:
+def vote_for(answer, useful: bool, reason: Reason | None = None) -> Vote:
     """The vote on an engine ``Answer``: its kind, first need and region only."""
     loc = answer.location or {}
     region = loc.get("rss_code") if isinstance(loc, dict) and loc.get("error") is None else None

@@ -18,8 +18,6 @@ from __future__ import annotations
 import logging
 import time
 
-from guide.yamlio import load_yaml
-
 from guide.conversation.cues import load_cues
 from guide.conversation.models import Answer, ConversationState, InvalidState, Turn
 from guide.conversation.needs import NeedMatcher
@@ -27,6 +25,7 @@ from guide.conversation.stages import clean, compose, ground, language, locate, 
 from guide.conversation.stages.clean import clean_message
 from guide.settings import Settings, get_settings
 from guide.text import detect_language
+from guide.yamlio import load_yaml
 
 log = logging.getLogger("guide.conversation")
 
@@ -101,7 +100,7 @@ class Engine:
             self.lines_by_id = {e.id: e for e in self.directory.lines}
         except Exception as exc:  # the crisis desk has its own fallback; everyday answers lose the directory
             log.error("directory unreadable (%s)", type(exc).__name__)
-            self.directory = None
+            self.directory = None  # type: ignore[assignment]  # the crisis desk does not need it; answers check
             self.lines_by_id = {}
 
     def open_index(self):
@@ -160,6 +159,9 @@ class Engine:
                 return self._safe_answer(turn)
             turn.timings[stage_name(stage)] = (time.perf_counter() - t0) * 1000
         answer = turn.answer
+        if answer is None:  # the write stage always fills it; a stage that did not is a broken stage
+            log.error("no answer after the stages; safe answer given")
+            return self._safe_answer(turn)
         turn.timings["total"] = (time.perf_counter() - t_start) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in turn.timings.items()}
         return answer
@@ -255,7 +257,7 @@ class Engine:
             for s in services:
                 s["label"] = desk.label(s, lang)
             body = desk.compose([], services, lang, urgent=False, degraded=True)
-        return Answer(language=lang, crisis=crisis, answer=body, services=services, citations=[],
+        return Answer(language="en" if lang == "en" else "fr", crisis=crisis, answer=body, services=services, citations=[],
                       needs=[], state=st, notices=[desk.prose[lang]["degraded"]], writer="deterministic (safe)",
                       degraded=self.retrieval_error or "answer failed")
 

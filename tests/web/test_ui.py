@@ -358,7 +358,7 @@ def test_guide_app_command_runs_streamlit_headless_without_telemetry(monkeypatch
     assert result.exit_code == 0, result.output
     (cmd, kw), = calls
     assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(ROOT / "guide" / "web" / "app.py")
-    flags = dict(zip(cmd[5::2], cmd[6::2]))
+    flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
     assert flags["--server.port"] == "8599" and flags["--server.address"] == "0.0.0.0"
     assert flags["--server.headless"] == "true" and flags["--browser.gatherUsageStats"] == "false"
     assert kw["cwd"] == str(ROOT)

@@ -18,7 +18,7 @@ from guide.api.schemas import ErrorBody
 from guide.feedback import Counts, FeedbackStore, Vote, unknown
 
 router = APIRouter(tags=["feedback"])
-RESPONSES = {404: {"model": ErrorBody, "description": "feedback is off (GUIDE_FEEDBACK=off)"},
+RESPONSES: dict[int | str, dict] = {404: {"model": ErrorBody, "description": "feedback is off (GUIDE_FEEDBACK=off)"},
              413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
 
 

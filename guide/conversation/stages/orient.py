@@ -151,7 +151,7 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
         if turn.text and not turn.place_only:
             rule = engine.cues.lines.get(lid)
             own_need = lid in forced or (rule is not None and rule.offer_on_cue and lid in top_lines
-                                         and not rule.unless_in(cue_src))
+                                         and not rule.unless_in(cue_src) and not (rule.not_young and turn.young))
             if not own_need and not engine.cues.line_allowed(lid, cue_src, turn.young, turn.needs[:1],
                                                              turn.for_whom != "other", turn.location):
                 continue

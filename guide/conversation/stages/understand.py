@@ -11,7 +11,12 @@ def run(turn, engine) -> None:
     st, text = turn.state, turn.text
     needs: list[str] = []
     if text and not turn.place_only and not turn.other_language:
-        scored = engine.matcher.scored(text)
+        # figures of speech masked as triage masks them ("mourir de rire" names no suicide)
+        from guide.conversation.stages.orient import masked
+
+        plain = masked(engine, text)
+        # what is left once the figure of speech is out says too little to name a need ("je veux")
+        scored = engine.matcher.scored(plain) if len(plain.split()) >= 3 or plain.strip() == text.strip() else []
         needs = [nid for nid, _, _ in scored]
         turn.need_confident = bool(scored) and scored[0][2]
     if turn.triage is not None and turn.triage.detected:

@@ -100,11 +100,11 @@ def render_answer(a: Answer, turn: int) -> None:
         render_map(cards, a)
     if a.citations:
         st.markdown(f"#### {g.md(Ls['sources_title'])}")
-        for i, c in enumerate(a.citations, 1):
-            with st.expander(f"[{i}] {c.title}"):
-                st.markdown(g.labelled(Ls["reference"], g.md(c.reference), lang))
-                st.markdown("> " + g.md(c.excerpt).replace("\n", "\n> "))
-                src = c.source or {}
+        for i, cit in enumerate(a.citations, 1):
+            with st.expander(f"[{i}] {cit.title}"):
+                st.markdown(g.labelled(Ls["reference"], g.md(cit.reference), lang))
+                st.markdown("> " + g.md(cit.excerpt).replace("\n", "\n> "))
+                src: dict = cit.source or {}
                 bits = [g.md(str(src.get("name") or ""))]
                 if src.get("date"):
                     bits.append(g.md(str(src["date"])))
@@ -134,7 +134,7 @@ def run_turn(message: str, where: str | None) -> None:
     with st.chat_message("assistant"):
         try:
             with st.spinner(L["thinking"]):
-                state = ss["conv"] or ConversationState(language=lang)
+                state = ss["conv"] or ConversationState(language="en" if lang == "en" else "fr")
                 a = eng.ask(message, where=where, state=state)
         except Exception as exc:  # never show or log what the person wrote
             g.log.warning("engine error (%s)", type(exc).__name__)
@@ -181,7 +181,7 @@ with st.bottom:
     with st.container(key="place-flagged" if flagged else "place-box", gap="xsmall"):
         if flagged:  # Guide asked where the person lives: the box says so
             st.markdown(f":orange[**:material/location_on: {g.md(L['place_flag'])}**]")
-        elif located and known.resolved:
+        elif located and known is not None and known.resolved:
             st.caption(L["place_known"].format(place=g.md(known.resolved)))
         with st.form("place_form", border=False, enter_to_submit=True):
             with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):

@@ -72,7 +72,7 @@ def show_metrics(report: dict, T: dict) -> None:
     items = report.get("headline") or []
     for start in range(0, len(items), 4):
         cols = st.columns(4)
-        for col, h in zip(cols, items[start:start + 4]):
+        for col, h in zip(cols, items[start:start + 4], strict=False):  # the last row may be short
             gv, b = h.get("guide"), h.get("baseline")
             delta = None
             if gv is not None and b is not None:
@@ -139,7 +139,7 @@ def show_report(T: dict) -> None:
     st.subheader(T["files"])
     cols = st.columns(3)
     for col, (name, mime) in zip(cols, (("report.html", "text/html"), ("report.json", "application/json"),
-                                         ("answers.csv", "text/csv"))):
+                                         ("answers.csv", "text/csv")), strict=True):
         path = chosen / name
         if path.is_file():
             col.download_button(name, data=path.read_bytes(), file_name=f"{choice}-{name}", mime=mime,

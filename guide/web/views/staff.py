@@ -143,7 +143,8 @@ kinds = {"right": L["kind_right"], "declaration": L["kind_declaration"], "helpli
          "all": L["kind_all"]}
 s1, s2 = st.columns([3, 2], vertical_alignment="bottom")
 query = s1.text_input(L["staff_search"], key="staff_query", placeholder=L["staff_search_placeholder"], max_chars=500)
-kind = s2.selectbox(L["staff_search_kind"], options=list(kinds), format_func=kinds.get, key="staff_kind")
+kind: str = s2.selectbox(L["staff_search_kind"], options=list(kinds.keys()), format_func=lambda k: kinds[k],
+                         key="staff_kind") or "all"
 if query and query.strip():
     hits = None
     try:
