@@ -43,12 +43,26 @@ def warm_latency(system, messages: list[str]) -> dict:
 
 
 def api_load(requests: int, workers: int) -> dict:
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_api.py"), "--requests", str(requests),
-                          "--workers", str(workers)], capture_output=True, text=True, timeout=1800, cwd=ROOT)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_api.py"),
+            "--requests",
+            str(requests),
+            "--workers",
+            str(workers),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=ROOT,
+    )
     text = out.stdout
     figures: dict = {"raw": text.strip().splitlines()[-8:]}
     for route in ("near", "chat"):
-        m = re.search(rf"/v1/(?:services/)?{route}\s+\d+ requests.*?([\d.]+) req/s\s+p50\s+([\d.]+) ms\s+p95\s+([\d.]+)", text)
+        m = re.search(
+            rf"/v1/(?:services/)?{route}\s+\d+ requests.*?([\d.]+) req/s\s+p50\s+([\d.]+) ms\s+p95\s+([\d.]+)", text
+        )
         if m:
             figures[route] = {"req_s": float(m.group(1)), "p50_ms": float(m.group(2)), "p95_ms": float(m.group(3))}
     m = re.search(r"RSS, all processes\): (\d+) MiB", text)
@@ -79,19 +93,23 @@ def main(argv: list[str] | None = None) -> int:
     print("cold start (fresh processes)…", file=sys.stderr)
     result["cold_start"] = {s: cold_start(settings, s, repeat=args.repeat) for s in ("guide", "baseline")}
     print("warm latency…", file=sys.stderr)
-    result["warm"] = {"guide": warm_latency(Engine(settings, open_index=False, writer=None), messages),
-                      "baseline": warm_latency(BaselineQA(settings), messages)}
+    result["warm"] = {
+        "guide": warm_latency(Engine(settings, open_index=False, writer=None), messages),
+        "baseline": warm_latency(BaselineQA(settings), messages),
+    }
     if not args.no_api:
         print("API load…", file=sys.stderr)
         result["api"] = api_load(args.requests, args.workers)
 
     g, b = result["cold_start"]["guide"], result["cold_start"]["baseline"]
     wg, wb = result["warm"]["guide"], result["warm"]["baseline"]
-    rows = [("cold start, wall (s)", g.get("wall_s"), b.get("wall_s")),
-            ("cold start, peak memory (MB)", g.get("peak_rss_mb"), b.get("peak_rss_mb")),
-            ("warm answer p50 (ms)", wg["p50_ms"], wb["p50_ms"]),
-            ("warm answer p95 (ms)", wg["p95_ms"], wb["p95_ms"]),
-            ("p95 ratio Guide / baseline", round(wg["p95_ms"] / wb["p95_ms"], 2) if wb["p95_ms"] else None, 1.0)]
+    rows = [
+        ("cold start, wall (s)", g.get("wall_s"), b.get("wall_s")),
+        ("cold start, peak memory (MB)", g.get("peak_rss_mb"), b.get("peak_rss_mb")),
+        ("warm answer p50 (ms)", wg["p50_ms"], wb["p50_ms"]),
+        ("warm answer p95 (ms)", wg["p95_ms"], wb["p95_ms"]),
+        ("p95 ratio Guide / baseline", round(wg["p95_ms"] / wb["p95_ms"], 2) if wb["p95_ms"] else None, 1.0),
+    ]
     print(f"{'':34}{'Guide':>12}{'baseline':>12}")
     for name, x, y in rows:
         print(f"{name:34}{x!s:>12}{y!s:>12}")
@@ -99,8 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     for route in ("near", "chat"):
         if route in api:
             a = api[route]
-            print(f"API {route:5} ({args.workers} workers, 8 clients): {a['req_s']} req/s, p50 {a['p50_ms']} ms, "
-                  f"p95 {a['p95_ms']} ms")
+            print(
+                f"API {route:5} ({args.workers} workers, 8 clients): {a['req_s']} req/s, p50 {a['p50_ms']} ms, "
+                f"p95 {a['p95_ms']} ms"
+            )
     if "rss_mib" in api:
         print(f"API memory, all processes: {api['rss_mib']} MiB")
     if args.json:

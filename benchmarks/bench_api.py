@@ -23,10 +23,16 @@ import time
 import httpx
 
 PLACES = ["H2L 3C3", "Rimouski", "G1R 2B5", "Sherbrooke", "J8X 3X7", "Gaspé", "Val-d'Or", "Saguenay", "Laval", "H4C"]
-MESSAGES = ["je viens de me séparer pis je dors pu", "my dad lives alone and stopped eating",
-            "chu à boute avec mes enfants", "j'ai perdu ma job pis je sais pas comment payer mon loyer",
-            "je me sens tellement seul depuis que ma femme est morte", "I think I'm burning out at work",
-            "j'ai pus le goût de vivre", "mon ado fume du pot tous les jours"]
+MESSAGES = [
+    "je viens de me séparer pis je dors pu",
+    "my dad lives alone and stopped eating",
+    "chu à boute avec mes enfants",
+    "j'ai perdu ma job pis je sais pas comment payer mon loyer",
+    "je me sens tellement seul depuis que ma femme est morte",
+    "I think I'm burning out at work",
+    "j'ai pus le goût de vivre",
+    "mon ado fume du pot tous les jours",
+]
 
 
 def free_port() -> int:
@@ -45,6 +51,7 @@ async def load(base: str, make_request, n: int, concurrency: int) -> tuple[list[
     errors = 0
     counter = itertools.count()
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
         async def worker():
             nonlocal errors
             while (i := next(counter)) < n:
@@ -52,6 +59,7 @@ async def load(base: str, make_request, n: int, concurrency: int) -> tuple[list[
                 r = await make_request(client, i)
                 lat.append((time.perf_counter() - t0) * 1000)
                 errors += r.status_code >= 400
+
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return lat, time.perf_counter() - t0, errors
@@ -64,14 +72,22 @@ def run(base: str, args) -> int:
         return await client.get("/v1/services/near", params={"where": PLACES[i % len(PLACES)], "limit": 5})
 
     async def chat(client, i):  # each message unique: no cache helps the figures
-        return await client.post("/v1/chat", json={"messages": [{"role": "user", "content": f"{MESSAGES[i % len(MESSAGES)]} ({i})"}],
-                                                   "where": PLACES[i % len(PLACES)]})
+        return await client.post(
+            "/v1/chat",
+            json={
+                "messages": [{"role": "user", "content": f"{MESSAGES[i % len(MESSAGES)]} ({i})"}],
+                "where": PLACES[i % len(PLACES)],
+            },
+        )
 
     for name, fn in (("/v1/services/near", near), ("/v1/chat", chat)):
         asyncio.run(load(base, fn, 50, args.concurrency))  # warm
         lat, secs, errors = asyncio.run(load(base, fn, args.requests, args.concurrency))
-        print(f"{name:20} {args.requests} requests, {args.concurrency} clients: {args.requests / secs:7.1f} req/s  "
-              f"p50 {pct(lat, 50):6.1f} ms  p95 {pct(lat, 95):6.1f} ms  errors {errors}", flush=True)
+        print(
+            f"{name:20} {args.requests} requests, {args.concurrency} clients: {args.requests / secs:7.1f} req/s  "
+            f"p50 {pct(lat, 50):6.1f} ms  p95 {pct(lat, 95):6.1f} ms  errors {errors}",
+            flush=True,
+        )
     return 0
 
 
@@ -92,8 +108,12 @@ def main() -> int:
     import tempfile
 
     log = tempfile.TemporaryFile()
-    proc = subprocess.Popen([sys.executable, "-m", "guide.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guide.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 180
@@ -109,7 +129,9 @@ def main() -> int:
             return 1
         print(f"server ready in {time.perf_counter() - t0:.1f} s (cold start incl. warm-up), workers={args.workers}")
         run(base, args)
-        rss = subprocess.run(["ps", "-o", "rss=", "--ppid", str(proc.pid), "-p", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        rss = subprocess.run(
+            ["ps", "-o", "rss=", "--ppid", str(proc.pid), "-p", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
         print(f"server memory (RSS, all processes): {sum(int(x) for x in rss) / 1024:.0f} MiB")
     finally:
         proc.terminate()

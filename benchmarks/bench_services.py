@@ -75,24 +75,34 @@ def main() -> None:
             sources[loc.coordinates_source or "?"] = sources.get(loc.coordinates_source or "?", 0) + 1
 
     figures = {
-        "fsas": len(fsas), "queries": len(latencies), "cold_load_s": round(cold_s, 3),
-        "p50_ms": round(statistics.median(latencies), 3), "p95_ms": round(_percentile(latencies, 95), 3),
-        "max_ms": round(max(latencies), 3), "fsas_without_result": errors,
-        "municipalities": len(mamh), "municipalities_resolved": len(mamh) - len(failed),
+        "fsas": len(fsas),
+        "queries": len(latencies),
+        "cold_load_s": round(cold_s, 3),
+        "p50_ms": round(statistics.median(latencies), 3),
+        "p95_ms": round(_percentile(latencies, 95), 3),
+        "max_ms": round(max(latencies), 3),
+        "fsas_without_result": errors,
+        "municipalities": len(mamh),
+        "municipalities_resolved": len(mamh) - len(failed),
         "municipalities_resolved_pct": round(100 * (len(mamh) - len(failed)) / len(mamh), 2),
-        "municipality_coordinate_sources": dict(sorted(sources.items())), "municipalities_failed": failed,
+        "municipality_coordinate_sources": dict(sorted(sources.items())),
+        "municipalities_failed": failed,
     }
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
         return
     print(f"services near over {len(fsas)} Québec FSAs x {args.rounds} rounds (warm), resolve + services_near:")
-    print(f"  p50 {figures['p50_ms']:.2f} ms   p95 {figures['p95_ms']:.2f} ms   max {figures['max_ms']:.2f} ms"
-          f"   (target p95 <= 5 ms)")
+    print(
+        f"  p50 {figures['p50_ms']:.2f} ms   p95 {figures['p95_ms']:.2f} ms   max {figures['max_ms']:.2f} ms"
+        f"   (target p95 <= 5 ms)"
+    )
     print(f"  cold load (imports + gazetteer + directory + first query): {cold_s:.2f} s")
     if errors:
         print(f"  FSAs without a result: {', '.join(errors)}")
-    print(f"MAMH municipalities resolved: {figures['municipalities_resolved']}/{len(mamh)} "
-          f"({figures['municipalities_resolved_pct']} %)  coordinates: {figures['municipality_coordinate_sources']}")
+    print(
+        f"MAMH municipalities resolved: {figures['municipalities_resolved']}/{len(mamh)} "
+        f"({figures['municipalities_resolved_pct']} %)  coordinates: {figures['municipality_coordinate_sources']}"
+    )
     for f in failed:
         print(f"  FAILED {f}")
 

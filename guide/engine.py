@@ -19,10 +19,18 @@ PRINCIPLE_2 = "decl-principe-2-1"
 
 
 _STATUS_LABELS = {
-    "fr": {"verified": "vérifié", "partly verified": "en partie vérifié", "secondary source": "source secondaire",
-           "unverified": "non vérifié"},
-    "en": {"verified": "verified", "partly verified": "partly verified", "secondary source": "secondary source",
-           "unverified": "unverified"},
+    "fr": {
+        "verified": "vérifié",
+        "partly verified": "en partie vérifié",
+        "secondary source": "source secondaire",
+        "unverified": "non vérifié",
+    },
+    "en": {
+        "verified": "verified",
+        "partly verified": "partly verified",
+        "secondary source": "secondary source",
+        "unverified": "unverified",
+    },
 }
 
 

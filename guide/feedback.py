@@ -54,10 +54,13 @@ class Vote(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Kind = Field(description="crisis: the answer detected a crisis; everyday: any other answer")
-    need: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$",
-                      description="the answer's first need id (an id of /v1/needs), or 'none'")
-    region: str = Field(pattern=r"^(0[1-9]|1[0-8]|none)$",
-                        description="health and social-services region (RSS code 01..18) of the answer's place, or 'none'")
+    need: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,63}$", description="the answer's first need id (an id of /v1/needs), or 'none'"
+    )
+    region: str = Field(
+        pattern=r"^(0[1-9]|1[0-8]|none)$",
+        description="health and social-services region (RSS code 01..18) of the answer's place, or 'none'",
+    )
     useful: StrictBool
     reason: Reason | None = Field(default=None, description="after useful=false only: why")
 
@@ -112,8 +115,13 @@ def vote_for(answer, useful: bool, reason: Reason | None = None) -> Vote:
     """The vote on an engine ``Answer``: its kind, first need and region only."""
     loc = answer.location or {}
     region = loc.get("rss_code") if isinstance(loc, dict) and loc.get("error") is None else None
-    return Vote(kind="crisis" if answer.crisis.detected else "everyday", need=answer.needs[0] if answer.needs else NONE,
-                region=region or NONE, useful=useful, reason=reason)
+    return Vote(
+        kind="crisis" if answer.crisis.detected else "everyday",
+        need=answer.needs[0] if answer.needs else NONE,
+        region=region or NONE,
+        useful=useful,
+        reason=reason,
+    )
 
 
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
@@ -166,9 +174,11 @@ class FeedbackStore:
         return out
 
     def _write(self, counts: dict[tuple, int]) -> None:
-        rows = [Count(kind=k, need=n, region=r, useful=u, reason=why, count=c).model_dump()
-                for (k, n, r, u, why), c in sorted(counts.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
-                if c > 0]
+        rows = [
+            Count(kind=k, need=n, region=r, useful=u, reason=why, count=c).model_dump()
+            for (k, n, r, u, why), c in sorted(counts.items(), key=lambda kv: tuple(str(x) for x in kv[0]))
+            if c > 0
+        ]
         text = json.dumps({"schema": SCHEMA, "counts": rows}, ensure_ascii=False, indent=1)
         fd, tmp = tempfile.mkstemp(prefix=".feedback-", suffix=".tmp", dir=str(self.path.parent))
         try:
@@ -196,8 +206,11 @@ class FeedbackStore:
 
     def counts(self) -> Counts:
         """Every count, biggest first (the file is replaced atomically: no lock needed to read)."""
-        rows = [Count(kind=k, need=n, region=r, useful=u, reason=why, count=c)
-                for (k, n, r, u, why), c in self._read().items() if c > 0]
+        rows = [
+            Count(kind=k, need=n, region=r, useful=u, reason=why, count=c)
+            for (k, n, r, u, why), c in self._read().items()
+            if c > 0
+        ]
         rows.sort(key=lambda c: (-c.count, c.kind, c.need, c.region, not c.useful, c.reason or ""))
         return Counts(total=sum(c.count for c in rows), useful=sum(c.count for c in rows if c.useful), counts=rows)
 
@@ -206,8 +219,18 @@ def summary(counts: Counts) -> list[dict]:
     """One row per (kind, need, region): votes, useful, not useful, useful share, reasons given."""
     groups: dict[tuple[str, str, str], dict] = {}
     for c in counts.counts:
-        g = groups.setdefault((c.kind, c.need, c.region), {"kind": c.kind, "need": c.need, "region": c.region,
-                                                            "votes": 0, "useful": 0, "not_useful": 0, "reasons": {}})
+        g = groups.setdefault(
+            (c.kind, c.need, c.region),
+            {
+                "kind": c.kind,
+                "need": c.need,
+                "region": c.region,
+                "votes": 0,
+                "useful": 0,
+                "not_useful": 0,
+                "reasons": {},
+            },
+        )
         g["votes"] += c.count
         if c.useful:
             g["useful"] += c.count

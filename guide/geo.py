@@ -82,18 +82,33 @@ _POSTALISH = re.compile(r"^(?=.*\d)[A-Z0-9]{3,7}$")
 _PC_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]\d[A-Za-z])[ \-]?(\d[A-Za-z]\d)(?![A-Za-z0-9])")
 
 PROVINCES = {
-    "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick",
-    "NL": "Newfoundland and Labrador", "NS": "Nova Scotia", "NT": "Northwest Territories",
-    "NU": "Nunavut", "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Québec",
-    "SK": "Saskatchewan", "YT": "Yukon",
+    "AB": "Alberta",
+    "BC": "British Columbia",
+    "MB": "Manitoba",
+    "NB": "New Brunswick",
+    "NL": "Newfoundland and Labrador",
+    "NS": "Nova Scotia",
+    "NT": "Northwest Territories",
+    "NU": "Nunavut",
+    "ON": "Ontario",
+    "PE": "Prince Edward Island",
+    "QC": "Québec",
+    "SK": "Saskatchewan",
+    "YT": "Yukon",
 }
 # Province names people type (English and French), other than Québec.
 _PROVINCE_NAMES = {
-    "AB": ["Alberta"], "BC": ["British Columbia", "Colombie-Britannique"], "MB": ["Manitoba"],
-    "NB": ["New Brunswick", "Nouveau-Brunswick"], "NL": ["Newfoundland", "Terre-Neuve", "Labrador",
-    "Newfoundland and Labrador", "Terre-Neuve-et-Labrador"], "NS": ["Nova Scotia", "Nouvelle-Écosse"],
-    "NT": ["Northwest Territories", "Territoires du Nord-Ouest"], "NU": ["Nunavut"],
-    "ON": ["Ontario"], "PE": ["Prince Edward Island", "Île-du-Prince-Édouard"], "SK": ["Saskatchewan"],
+    "AB": ["Alberta"],
+    "BC": ["British Columbia", "Colombie-Britannique"],
+    "MB": ["Manitoba"],
+    "NB": ["New Brunswick", "Nouveau-Brunswick"],
+    "NL": ["Newfoundland", "Terre-Neuve", "Labrador", "Newfoundland and Labrador", "Terre-Neuve-et-Labrador"],
+    "NS": ["Nova Scotia", "Nouvelle-Écosse"],
+    "NT": ["Northwest Territories", "Territoires du Nord-Ouest"],
+    "NU": ["Nunavut"],
+    "ON": ["Ontario"],
+    "PE": ["Prince Edward Island", "Île-du-Prince-Édouard"],
+    "SK": ["Saskatchewan"],
     "YT": ["Yukon"],
 }
 
@@ -101,8 +116,10 @@ _FAR_KM = 10.0  # simplemaps point this far from every installation of its munic
 _MISPLACED_KM = 20.0  # urban FSA centroid this far from every installation/town using it: misplaced
 
 # Trailing qualifiers: ", QC", "(Québec)", ", Canada", " QC" (a bare trailing "Québec" is kept: Vieux-Québec).
-_QUALIFIER = re.compile(r"(?:\s*[,(]\s*(?:qc|que|p\.?\s*q\.?|quebec|province de quebec|canada)\s*\)?\.?"
-                        r"|\s+(?:qc|canada))+\s*$")
+_QUALIFIER = re.compile(
+    r"(?:\s*[,(]\s*(?:qc|que|p\.?\s*q\.?|quebec|province de quebec|canada)\s*\)?\.?"
+    r"|\s+(?:qc|canada))+\s*$"
+)
 _PREFIX = re.compile(r"^(?:ville de |city of |municipalite de |village de |town of )")
 
 ErrorCode = Literal["unknown_place", "outside_quebec", "invalid_postal_code"]
@@ -126,8 +143,12 @@ def normalize_postal_code(text: str) -> str | None:
 
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_ABBREVIATIONS = ((re.compile(r"\bst\b"), "saint"), (re.compile(r"\bste\b"), "sainte"),
-                  (re.compile(r"\bsts\b"), "saints"), (re.compile(r"\bmt\b"), "mont"))
+_ABBREVIATIONS = (
+    (re.compile(r"\bst\b"), "saint"),
+    (re.compile(r"\bste\b"), "sainte"),
+    (re.compile(r"\bsts\b"), "saints"),
+    (re.compile(r"\bmt\b"), "mont"),
+)
 
 
 def place_words(text: str) -> str:
@@ -188,8 +209,11 @@ class Location(BaseModel):
     precision_note: dict[str, str] | None = None
     suggestions: list[str] = Field(default_factory=list)
     message: dict[str, str] | None = None
-    ambiguous: bool = Field(default=False, description="Several places bear this name: the others are in "
-                                                        "suggestions (the most populous was chosen, or none)")
+    ambiguous: bool = Field(
+        default=False,
+        description="Several places bear this name: the others are in "
+        "suggestions (the most populous was chosen, or none)",
+    )
 
     @property
     def ok(self) -> bool:
@@ -384,8 +408,18 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
         rows = by_mun.get(r["mcode"], [])
         if sm:
             lat, lon, src = float(sm["lat"]), float(sm["lng"]), "simplemaps"
-            if rows and float(haversine_km(lat, lon, np.array([float(x["LATITUDE"]) for x in rows]),
-                                           np.array([float(x["LONGITUDE"]) for x in rows])).min()) > _FAR_KM:
+            if (
+                rows
+                and float(
+                    haversine_km(
+                        lat,
+                        lon,
+                        np.array([float(x["LATITUDE"]) for x in rows]),
+                        np.array([float(x["LONGITUDE"]) for x in rows]),
+                    ).min()
+                )
+                > _FAR_KM
+            ):
                 # simplemaps gives the centre of a vast territory (La Tuque, Cree villages): use the
                 # installations, which are where people live.
                 (lat, lon), src = _medoid(rows), "m02_installations"
@@ -403,13 +437,25 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
             if div_rows:
                 rss, clsc = territory(div_rows)
                 basis = "census_division" if clsc else None
-        places.append(Place(
-            name=r["munnom"], kind="municipality", latitude=lat, longitude=lon, coordinates_source=src,
-            mun_code=r["mcode"], population=int(float(r["mpopul"] or 0)), region=region,
-            region_code=region_code, fsa=fsa, rss_code=rss, clsc_code=clsc, clsc_basis=basis,
-            clsc_seen=tuple(sorted({x["CLSC_CODE"] for x in rows if x["CLSC_CODE"]})),
-            mrc=_mrc_name(r["mrc"]),
-        ))
+        places.append(
+            Place(
+                name=r["munnom"],
+                kind="municipality",
+                latitude=lat,
+                longitude=lon,
+                coordinates_source=src,
+                mun_code=r["mcode"],
+                population=int(float(r["mpopul"] or 0)),
+                region=region,
+                region_code=region_code,
+                fsa=fsa,
+                rss_code=rss,
+                clsc_code=clsc,
+                clsc_basis=basis,
+                clsc_seen=tuple(sorted({x["CLSC_CODE"] for x in rows if x["CLSC_CODE"]})),
+                mrc=_mrc_name(r["mrc"]),
+            )
+        )
 
     # Communities outside the MAMH repertoire: from M02 (with territory), then from simplemaps.
     alias_rows = _read_csv(Path(corpus_dir) / "geo" / "aliases.csv")
@@ -418,17 +464,32 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
     for name, rows in sorted(outside_mamh.items()):
         rss, clsc = territory(rows)
         lat, lon = _medoid(rows)
-        places.append(Place(
-            name=name, kind="community", latitude=lat, longitude=lon,
-            coordinates_source="m02_installations", mun_code=None, rss_code=rss, clsc_code=clsc,
-            clsc_basis="community" if clsc else None,
-        ))
+        places.append(
+            Place(
+                name=name,
+                kind="community",
+                latitude=lat,
+                longitude=lon,
+                coordinates_source="m02_installations",
+                mun_code=None,
+                rss_code=rss,
+                clsc_code=clsc,
+                clsc_basis="community" if clsc else None,
+            )
+        )
         known.add(place_key(name))
     for key, c in sorted(sm_qc.items()):
         if key in known or key in alias_keys or key in mamh_by_key:
             continue
-        places.append(Place(name=c["city"], kind="community", latitude=float(c["lat"]),
-                            longitude=float(c["lng"]), coordinates_source="simplemaps"))
+        places.append(
+            Place(
+                name=c["city"],
+                kind="community",
+                latitude=float(c["lat"]),
+                longitude=float(c["lng"]),
+                coordinates_source="simplemaps",
+            )
+        )
         known.add(key)
 
     _add_communities(_read_csv(Path(corpus_dir) / "geo" / "communities.csv"), places)
@@ -468,9 +529,19 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
         if place is not None:
             fsa_place[f] = place
 
-    g = Gazetteer(places=places, by_key=dict(by_key), aliases=aliases, fsas=fsas, fsa_place=fsa_place,
-                  outside=outside, clsc_names=clsc_names, rss_names=rss_names, inst_lat=inst_lat,
-                  inst_lon=inst_lon, inst_rss=inst_rss)
+    g = Gazetteer(
+        places=places,
+        by_key=dict(by_key),
+        aliases=aliases,
+        fsas=fsas,
+        fsa_place=fsa_place,
+        outside=outside,
+        clsc_names=clsc_names,
+        rss_names=rss_names,
+        inst_lat=inst_lat,
+        inst_lon=inst_lon,
+        inst_rss=inst_rss,
+    )
     labels: dict[str, str] = {}
     for p in places:
         labels.setdefault(place_words(p.name), p.name)
@@ -478,8 +549,9 @@ def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
         labels.setdefault(place_words(a.alias), f"{a.alias} ({a.target.name})")
     g.fuzzy_choices = list(labels)
     g.fuzzy_labels = list(labels.values())
-    g.region_keys = _region_keys(places, _read_csv(Path(corpus_dir) / "geo" / "region_names.csv"),
-                                 set(by_key) | set(aliases))
+    g.region_keys = _region_keys(
+        places, _read_csv(Path(corpus_dir) / "geo" / "region_names.csv"), set(by_key) | set(aliases)
+    )
     g.named = [(place_words(n), p) for p in places for n in dict.fromkeys((p.name, *p.other_names))]
     g.named += [(place_words(a.alias), a) for a in aliases.values()]
     for name_words, item in g.named:
@@ -547,9 +619,16 @@ def _add_communities(rows: list[dict[str, str]], places: list[Place]) -> None:
             if not near:
                 raise ValueError(f"communities.csv: unknown municipality {ref!r}")
             t = near[0]
-            place = Place(name=row["name"], kind="community", latitude=t.latitude, longitude=t.longitude,
-                          coordinates_source=f"neighbour:{t.name}", rss_code=t.rss_code, clsc_code=t.clsc_code,
-                          clsc_basis="neighbour" if t.clsc_code else None)
+            place = Place(
+                name=row["name"],
+                kind="community",
+                latitude=t.latitude,
+                longitude=t.longitude,
+                coordinates_source=f"neighbour:{t.name}",
+                rss_code=t.rss_code,
+                clsc_code=t.clsc_code,
+                clsc_basis="neighbour" if t.clsc_code else None,
+            )
             places.append(place)
         else:
             raise ValueError(f"communities.csv: bad position {row['position']!r}")
@@ -561,16 +640,22 @@ def _alias_clsc(alias_key: str, target: Place, clsc_names: dict[str, str]) -> st
     """The CLSC territory named after an alias (Hull, Verdun, Sainte-Foy in "Sainte-Foy - Sillery",
     Limoilou in "Limoilou-Vanier"), among the territories seen in the target municipality; a
     territory bearing exactly the alias's name wins ("Plateau-Mont-Royal", not also "Mont-Royal")."""
-    exact = {code for code in target.clsc_seen
-             if alias_key in {place_key(part) for part in [clsc_names[code], *clsc_names[code].split(" - ")]}}
+    exact = {
+        code
+        for code in target.clsc_seen
+        if alias_key in {place_key(part) for part in [clsc_names[code], *clsc_names[code].split(" - ")]}
+    }
     if len(exact) == 1:
         return exact.pop()
     hits = set()
     for code in target.clsc_seen:
         for part in [clsc_names[code], *clsc_names[code].split(" - ")]:
             pk = place_key(part)
-            if pk == alias_key or (len(alias_key) >= 6 and pk.startswith(alias_key)) \
-                    or (len(pk) >= 6 and alias_key.endswith(pk)):
+            if (
+                pk == alias_key
+                or (len(alias_key) >= 6 and pk.startswith(alias_key))
+                or (len(pk) >= 6 and alias_key.endswith(pk))
+            ):
                 hits.add(code)
     return hits.pop() if len(hits) == 1 else None
 
@@ -600,8 +685,15 @@ def _repair_fsas(fsas: dict[str, Fsa], m02: list[dict[str, str]], sm_qc: dict[st
         if f not in fsas:
             if rows:
                 lat, lon = _medoid(rows)
-                fsas[f] = Fsa(f, rows[0]["MUN_NOM"], "QC", lat, lon, codes.pop() if len(codes) == 1 else None,
-                              source="m02_installations")
+                fsas[f] = Fsa(
+                    f,
+                    rows[0]["MUN_NOM"],
+                    "QC",
+                    lat,
+                    lon,
+                    codes.pop() if len(codes) == 1 else None,
+                    source="m02_installations",
+                )
             continue
         rec = fsas[f]
         if f[1] == "0":
@@ -609,14 +701,23 @@ def _repair_fsas(fsas: dict[str, Fsa], m02: list[dict[str, str]], sm_qc: dict[st
         refs = [(float(x["LATITUDE"]), float(x["LONGITUDE"])) for x in rows] + towns.get(f, [])
         dist = haversine_km(rec.latitude, rec.longitude, np.array([p[0] for p in refs]), np.array([p[1] for p in refs]))
         if float(dist.min()) > _MISPLACED_KM:
-            lat, lon = _medoid(rows) if rows else (float(np.mean([p[0] for p in refs])),
-                                                    float(np.mean([p[1] for p in refs])))
-            fsas[f] = Fsa(f, rec.place_name, rec.province, lat, lon, rec.mun_code,
-                          source="m02_installations" if rows else "simplemaps")
+            lat, lon = (
+                _medoid(rows) if rows else (float(np.mean([p[0] for p in refs])), float(np.mean([p[1] for p in refs])))
+            )
+            fsas[f] = Fsa(
+                f,
+                rec.place_name,
+                rec.province,
+                lat,
+                lon,
+                rec.mun_code,
+                source="m02_installations" if rows else "simplemaps",
+            )
 
 
-def _sector_clsc(target: Place, fsa_codes: list[str], rows: list[dict[str, str]],
-                 m02_by_fsa: dict[str, list[dict[str, str]]]) -> str | None:
+def _sector_clsc(
+    target: Place, fsa_codes: list[str], rows: list[dict[str, str]], m02_by_fsa: dict[str, list[dict[str, str]]]
+) -> str | None:
     """The CLSC territory of a sector from the M02 installations of its target municipality with an
     address in its FSAs (or listed for it): the single territory of the CLSC-mission ones, else, when
     none has the mission, the single territory of all of them."""
@@ -628,10 +729,15 @@ def _sector_clsc(target: Place, fsa_codes: list[str], rows: list[dict[str, str]]
     return None
 
 
-def _load_aliases(rows: list[dict[str, str]], by_key: dict[str, list[Place]], fsas: dict[str, Fsa],
-                  sm_qc: dict[str, dict[str, str]], clsc_names: dict[str, str],
-                  sectors: dict[str, dict[str, str]] | None = None,
-                  m02: list[dict[str, str]] | None = None) -> dict[str, Alias]:
+def _load_aliases(
+    rows: list[dict[str, str]],
+    by_key: dict[str, list[Place]],
+    fsas: dict[str, Fsa],
+    sm_qc: dict[str, dict[str, str]],
+    clsc_names: dict[str, str],
+    sectors: dict[str, dict[str, str]] | None = None,
+    m02: list[dict[str, str]] | None = None,
+) -> dict[str, Alias]:
     """Aliases → target municipality. An alias is placed at the position ``sector_positions.csv``
     gives it (mean centroid of the FSAs it lists, or mean position of the M02 installations it
     lists), else at its own simplemaps point, else at the mean centroid of the FSAs whose GeoNames
@@ -677,8 +783,12 @@ def _load_aliases(rows: list[dict[str, str]], by_key: dict[str, list[Place]], fs
         elif sm:
             lat, lon, src = float(sm["lat"]), float(sm["lng"]), "simplemaps"
         else:
-            near = [f for f, fw in qc_fsas if fw.startswith(words + " ")
-                    and float(haversine_km(target.latitude, target.longitude, f.latitude, f.longitude)) < 60]
+            near = [
+                f
+                for f, fw in qc_fsas
+                if fw.startswith(words + " ")
+                and float(haversine_km(target.latitude, target.longitude, f.latitude, f.longitude)) < 60
+            ]
             if near:
                 lat = float(np.mean([f.latitude for f in near]))
                 lon = float(np.mean([f.longitude for f in near]))
@@ -698,23 +808,30 @@ def _load_aliases(rows: list[dict[str, str]], by_key: dict[str, list[Place]], fs
 # ---------------------------------------------------------------------------------------------
 
 _PRECISION = {
-    "fsa": ("Position approximative : centre de la région de tri d'acheminement {fsa} (3 premiers caractères "
-            "du code postal) ; les distances sont approximatives.",
-            "Approximate position: centre of the forward sortation area {fsa} (first 3 characters of the "
-            "postal code); distances are approximate."),
-    "simplemaps": ("Position : centre de la localité {name} (simplemaps).",
-                   "Position: centre of {name} (simplemaps)."),
-    "m02_installations": ("Position : adresse des installations du réseau situées à {name} (fichier M02).",
-                          "Position: address of the health and social-services installations in {name} (M02 file)."),
-    "town_hall_fsa": ("Position approximative : centre de la région postale {fsa} de l'hôtel de ville de {name} ; "
-                      "les distances peuvent être décalées de plusieurs kilomètres.",
-                      "Approximate position: centre of the postal area {fsa} of {name}'s town hall; distances "
-                      "may be off by several kilometres."),
+    "fsa": (
+        "Position approximative : centre de la région de tri d'acheminement {fsa} (3 premiers caractères "
+        "du code postal) ; les distances sont approximatives.",
+        "Approximate position: centre of the forward sortation area {fsa} (first 3 characters of the "
+        "postal code); distances are approximate.",
+    ),
+    "simplemaps": ("Position : centre de la localité {name} (simplemaps).", "Position: centre of {name} (simplemaps)."),
+    "m02_installations": (
+        "Position : adresse des installations du réseau situées à {name} (fichier M02).",
+        "Position: address of the health and social-services installations in {name} (M02 file).",
+    ),
+    "town_hall_fsa": (
+        "Position approximative : centre de la région postale {fsa} de l'hôtel de ville de {name} ; "
+        "les distances peuvent être décalées de plusieurs kilomètres.",
+        "Approximate position: centre of the postal area {fsa} of {name}'s town hall; distances "
+        "may be off by several kilometres.",
+    ),
     "alias": ("{alias} fait partie de {name} ({why}).", "{alias} is part of {name} ({why})."),
-    "neighbour": ("Position approximative : {neighbour}, municipalité voisine (la position propre de {name} "
-                  "n'est dans aucune des sources de Guide) ; les distances sont approximatives.",
-                  "Approximate position: {neighbour}, the neighbouring municipality ({name}'s own position is "
-                  "in none of Guide's sources); distances are approximate."),
+    "neighbour": (
+        "Position approximative : {neighbour}, municipalité voisine (la position propre de {name} "
+        "n'est dans aucune des sources de Guide) ; les distances sont approximatives.",
+        "Approximate position: {neighbour}, the neighbouring municipality ({name}'s own position is "
+        "in none of Guide's sources); distances are approximate.",
+    ),
     "alias_city": (" Position : centre de {name}.", " Position: centre of {name}."),
 }
 
@@ -757,7 +874,8 @@ def _unknown(query: str, g: Gazetteer, key_words: str) -> Location:
     hint_fr = f" Vouliez-vous dire : {', '.join(suggestions)} ?" if suggestions else ""
     hint_en = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
     return _error(
-        query, "unknown_place",
+        query,
+        "unknown_place",
         f"Je ne trouve pas {_quoted(query, 'fr')} parmi les municipalités du Québec. Vérifiez l'orthographe ou donnez "
         f"un code postal (ex. H2L 3C3).{hint_fr}",
         f"I can't find {_quoted(query, 'en')} among Québec municipalities. Check the spelling or give a postal code "
@@ -771,12 +889,13 @@ def _outside(query: str, where: str, province: str) -> Location:
     qfr, qen = _quoted(query, "fr"), _quoted(query, "en")
     qfr, qen = qfr[:1].upper() + qfr[1:], qen[:1].upper() + qen[1:]
     return _error(
-        query, "outside_quebec",
+        query,
+        "outside_quebec",
         f"{qfr} est hors du Québec ({prov}). Guide ne couvre que les services du Québec : "
         f"donnez une ville ou un code postal du Québec.",
-        f"{qen} is outside Québec ({prov}). Guide only covers services in Québec: "
-        f"give a Québec town or postal code.",
-        resolved=where, province=province,
+        f"{qen} is outside Québec ({prov}). Guide only covers services in Québec: give a Québec town or postal code.",
+        resolved=where,
+        province=province,
     )
 
 
@@ -784,7 +903,8 @@ def _invalid_postal(query: str) -> Location:
     qfr, qen = _quoted(query, "fr"), _quoted(query, "en")
     qfr, qen = qfr[:1].upper() + qfr[1:], qen[:1].upper() + qen[1:]
     return _error(
-        query, "invalid_postal_code",
+        query,
+        "invalid_postal_code",
         f"{qfr} n'est pas un code postal canadien valide. Format attendu : lettre-chiffre-lettre "
         f"chiffre-lettre-chiffre, par exemple H2L 3C3 (ou seulement les 3 premiers caractères, H2L).",
         f"{qen} is not a valid Canadian postal code. Expected format: letter-digit-letter "
@@ -838,11 +958,13 @@ def _from_postal(query: str, code: str, g: Gazetteer) -> Location:
         # FSA missing from GeoNames (e.g. J5N): use a simplemaps place that lists it, if any.
         if place is None:
             return _error(
-                query, "unknown_place",
+                query,
+                "unknown_place",
                 f"Le code postal {code} n'est pas dans notre répertoire géographique. Donnez le nom de votre "
                 f"municipalité.",
                 f"Postal code {code} is not in our gazetteer. Please give your municipality's name.",
-                postal_code=full, fsa=fsa,
+                postal_code=full,
+                fsa=fsa,
             )
         lat, lon, src = place.latitude, place.longitude, f"municipality:{place.coordinates_source}"
         area = place.name
@@ -852,8 +974,14 @@ def _from_postal(query: str, code: str, g: Gazetteer) -> Location:
     shown = place.name if place else area
     fr, en = _PRECISION["fsa"]
     return Location(
-        query=query, resolved=f"{code} ({shown})", latitude=round(lat, 5), longitude=round(lon, 5),
-        kind="postal_code" if full else "fsa", postal_code=full, fsa=fsa, coordinates_source=src,
+        query=query,
+        resolved=f"{code} ({shown})",
+        latitude=round(lat, 5),
+        longitude=round(lon, 5),
+        kind="postal_code" if full else "fsa",
+        postal_code=full,
+        fsa=fsa,
+        coordinates_source=src,
         precision_note={"fr": fr.format(fsa=fsa), "en": en.format(fsa=fsa)},
         **_territory_fields(g, place, lat, lon),
     )
@@ -865,10 +993,16 @@ def _from_place(query: str, place: Place, g: Gazetteer, others: list[Place]) -> 
     fr, en = _PRECISION[key]
     fmt = {"name": place.name, "fsa": place.fsa or "", "neighbour": src.partition(":")[2]}
     return Location(
-        query=query, resolved=place.name, latitude=round(place.latitude, 5), longitude=round(place.longitude, 5),
-        kind="municipality" if place.kind == "municipality" else "community", fsa=None,
-        coordinates_source=src, precision_note={"fr": fr.format(**fmt), "en": en.format(**fmt)},
-        suggestions=[f"{o.name} ({o.region or o.rss_code})" for o in others], ambiguous=bool(others),
+        query=query,
+        resolved=place.name,
+        latitude=round(place.latitude, 5),
+        longitude=round(place.longitude, 5),
+        kind="municipality" if place.kind == "municipality" else "community",
+        fsa=None,
+        coordinates_source=src,
+        precision_note={"fr": fr.format(**fmt), "en": en.format(**fmt)},
+        suggestions=[f"{o.name} ({o.region or o.rss_code})" for o in others],
+        ambiguous=bool(others),
         **_territory_fields(g, place, place.latitude, place.longitude),
     )
 
@@ -885,8 +1019,9 @@ def location_for(query: str, choice: Place | Alias, g: Gazetteer, others: list[P
 _NAME_LINKS = frozenset({"de", "des", "du", "d", "sur", "en", "l", "la", "le", "les", "aux", "au"})
 
 
-def place_candidates(g: Gazetteer, key: str,
-                     words: str | None = None) -> tuple[list[Place | Alias], list[Place | Alias]]:
+def place_candidates(
+    g: Gazetteer, key: str, words: str | None = None
+) -> tuple[list[Place | Alias], list[Place | Alias]]:
     """Places a name may designate: those bearing exactly this name (homonyms, most populous first;
     an alias), and, for a saint's name (``words`` like "sainte anne"), the longer names it begins
     ("Sainte-Anne-des-Monts", "Saint-Georges-de-Cacouna"...)."""
@@ -900,8 +1035,11 @@ def place_candidates(g: Gazetteer, key: str,
         prefix = words + " "
         seen = {id(x) for x in exact}
         for name_words, item in g.by_two_words.get(" ".join(words.split()[:2]), []):
-            if name_words.startswith(prefix) and name_words[len(prefix):].split()[0] in _NAME_LINKS \
-                    and id(item) not in seen:
+            if (
+                name_words.startswith(prefix)
+                and name_words[len(prefix) :].split()[0] in _NAME_LINKS
+                and id(item) not in seen
+            ):
                 seen.add(id(item))
                 longer.append(item)
     return exact, longer
@@ -913,8 +1051,13 @@ def _where(item: Place | Alias) -> tuple[float, float, str | None, int]:
     return item.latitude, item.longitude, item.region, item.population
 
 
-def choose_place(exact: list[Place | Alias], longer: list[Place | Alias], regions: set[str],
-                 points: list[tuple[float, float]], max_km: float = 100.0) -> tuple[Place | Alias | None, bool]:
+def choose_place(
+    exact: list[Place | Alias],
+    longer: list[Place | Alias],
+    regions: set[str],
+    points: list[tuple[float, float]],
+    max_km: float = 100.0,
+) -> tuple[Place | Alias | None, bool]:
     """The candidate the rest of a message or query designates: those of a region it names, then the
     one nearest to a town it names (within ``max_km``; a place bearing exactly the name first). Without
     a hint, the place bearing exactly the name (the most populous); none for a saint's name alone.
@@ -957,10 +1100,16 @@ def _from_alias(query: str, alias: Alias, g: Gazetteer) -> Location:
         fields["clsc_code"] = alias.clsc_code
         fields["clsc_name"] = g.clsc_names.get(alias.clsc_code)
     return Location(
-        query=query, resolved=f"{t.name} ({alias.alias})", latitude=round(alias.latitude, 5),
-        longitude=round(alias.longitude, 5), kind="alias", coordinates_source=alias.coordinates_source,
-        precision_note={"fr": fr.format(alias=alias.alias, name=t.name, why=alias.justification) + pos_fr,
-                        "en": en.format(alias=alias.alias, name=t.name, why=alias.justification) + pos_en},
+        query=query,
+        resolved=f"{t.name} ({alias.alias})",
+        latitude=round(alias.latitude, 5),
+        longitude=round(alias.longitude, 5),
+        kind="alias",
+        coordinates_source=alias.coordinates_source,
+        precision_note={
+            "fr": fr.format(alias=alias.alias, name=t.name, why=alias.justification) + pos_fr,
+            "en": en.format(alias=alias.alias, name=t.name, why=alias.justification) + pos_en,
+        },
         **fields,
     )
 
@@ -1011,8 +1160,9 @@ def _with_qualifier(query: str, g: Gazetteer) -> Location | None:
         return None
     head_words = place_words(m.group(1))
     head = head_words.replace(" ", "")
-    tail_words = re.sub(r"^(?:pres de|pres d|proche de|near|en|in|au|dans|a|region de|region of) ", "",
-                        place_words(m.group(2)))
+    tail_words = re.sub(
+        r"^(?:pres de|pres d|proche de|near|en|in|au|dans|a|region de|region of) ", "", place_words(m.group(2))
+    )
     tail = tail_words.replace(" ", "")
     exact, longer = place_candidates(g, head, head_words)
     if not exact and not longer:

@@ -42,9 +42,11 @@ from guide.text import fold
 
 # --- patterns (applied to a same-length, accent-folded, lower-cased copy unless said otherwise) ---
 
-_STREET = (r"(?:rue|boulevard|boul|bd|blvd|avenue|av|ave|chemin|ch|route|rte|rang|place|montee|cote|promenade|"
-           r"grande-allee|allee|croissant|carre|square|terrasse|voie|impasse|quai|esplanade|autoroute|"
-           r"sentier|rond-point|street|st|road|rd|drive|dr|way|lane|crescent|highway|circle|court)")
+_STREET = (
+    r"(?:rue|boulevard|boul|bd|blvd|avenue|av|ave|chemin|ch|route|rte|rang|place|montee|cote|promenade|"
+    r"grande-allee|allee|croissant|carre|square|terrasse|voie|impasse|quai|esplanade|autoroute|"
+    r"sentier|rond-point|street|st|road|rd|drive|dr|way|lane|crescent|highway|circle|court)"
+)
 # civic number (36, 36-B, 1070A, 12-14), an optional comma, an optional ordinal (1e, 6e, 25th), a street type;
 # or "12 de la rue …" / "no 12, rue …"
 ADDRESS = re.compile(
@@ -53,49 +55,73 @@ ADDRESS = re.compile(
     rf"{_STREET}\.?(?=[\s,])[^\n,;()•]*"
     # English order: "123 Main Street", "1801 de Maisonneuve Blvd"
     rf"|(?<![\w-])\d{{1,6}}\s+(?:[a-z][\w'-]*\s+){{1,3}}(?:street|st|road|rd|avenue|ave|blvd|boulevard|drive|dr|lane|way)"
-    rf"\.?(?![\w])")
+    rf"\.?(?![\w])"
+)
 _CONNECTORS = {"de", "la", "l", "du", "des", "d", "le", "les", "of", "the", "no", "on", "sur"}
 POSTAL = re.compile(r"(?<![\w])[abceghj-nprstvxy]\d[abceghj-nprstv-z][ -]?\d[abceghj-nprstv-z]\d(?![\w])")
-EMAIL = re.compile(r"[\w.+-]+(?:@|\s?\[at\]\s?|\s?\(at\)\s?|\s?\[arobase\]\s?|\s?\(arobase\)\s?|\sarobase\s)"
-                   r"[\w-]+(?:(?:\.|\s?\[dot\]\s?|\s?\(dot\)\s?|\sdot\s|\spoint\s)[\w-]+)+")
-URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+"
-                 r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:ca|com|org|net|info|quebec|gouv|io|fr|co|us|app|ly)"
-                 r"(?![\w-])(?:/[^\s<>()\[\]\"']*)?"
-                 r"|(?<![\w-])[a-z0-9-]{2,}(?:\s?\[\.\]\s?|\s?\(\.\)\s?|\s?\[dot\]\s?|\s?\(dot\)\s?|\sdot\s|\spoint\s)"
-                 r"(?:ca|com|org|net|qc|quebec)(?![\w])")
+EMAIL = re.compile(
+    r"[\w.+-]+(?:@|\s?\[at\]\s?|\s?\(at\)\s?|\s?\[arobase\]\s?|\s?\(arobase\)\s?|\sarobase\s)"
+    r"[\w-]+(?:(?:\.|\s?\[dot\]\s?|\s?\(dot\)\s?|\sdot\s|\spoint\s)[\w-]+)+"
+)
+URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>()\[\]\"']+"
+    r"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:ca|com|org|net|info|quebec|gouv|io|fr|co|us|app|ly)"
+    r"(?![\w-])(?:/[^\s<>()\[\]\"']*)?"
+    r"|(?<![\w-])[a-z0-9-]{2,}(?:\s?\[\.\]\s?|\s?\(\.\)\s?|\s?\[dot\]\s?|\s?\(dot\)\s?|\sdot\s|\spoint\s)"
+    r"(?:ca|com|org|net|qc|quebec)(?![\w])"
+)
 # hours, as canonical keys: ALWAYS (24/7), DAILY (7 days), WEEKEND, WEEKDAYS, DAY0-6, T<minutes>
-_ALWAYS = re.compile(r"24\s?/\s?7|24\s?h(?:eures?|rs?)?\s?(?:/|sur|par jour)\s?(?:24)?|24\s?hours?\s?(?:a|per|/)\s?day"
-                     r"|around the clock|jour et nuit|nuit et jour|day and night|night and day|en tout temps"
-                     r"|at any time|at all times|(?<![\w])anytime|toute la nuit|all night|365 (?:jours|days)")
-_DAILY = re.compile(r"7\s?j(?:ours|rs)?\s?(?:/|sur)\s?7|7\s?days?\s?(?:a|per|/)\s?week|(?<![\w.])7\s?(?:days|jours)(?![\w])")
+_ALWAYS = re.compile(
+    r"24\s?/\s?7|24\s?h(?:eures?|rs?)?\s?(?:/|sur|par jour)\s?(?:24)?|24\s?hours?\s?(?:a|per|/)\s?day"
+    r"|around the clock|jour et nuit|nuit et jour|day and night|night and day|en tout temps"
+    r"|at any time|at all times|(?<![\w])anytime|toute la nuit|all night|365 (?:jours|days)"
+)
+_DAILY = re.compile(
+    r"7\s?j(?:ours|rs)?\s?(?:/|sur)\s?7|7\s?days?\s?(?:a|per|/)\s?week|(?<![\w.])7\s?(?:days|jours)(?![\w])"
+)
 # "tous les jours", "daily" are hours only next to opening words or a time ("ouvert tous les jours", "every day
 # from 8 a.m."), not in "la vie de tous les jours", "daily life"
 _DAILY_WORDS = re.compile(r"(?<![\w])(?:tous les jours|chaque jour|every day|daily|toute la semaine|all week)(?![\w])")
-_OPENING = re.compile(r"(?:ouvert\w*|open\w*|joignable|reachable|available|disponible|accessible|accueil\w*|repond\w*|"
-                      r"answer\w*|en service|staffed|horaires?|hours)[^.\n;]{0,30}$")
+_OPENING = re.compile(
+    r"(?:ouvert\w*|open\w*|joignable|reachable|available|disponible|accessible|accueil\w*|repond\w*|"
+    r"answer\w*|en service|staffed|horaires?|hours)[^.\n;]{0,30}$"
+)
 _TIME_NEXT = re.compile(r"^,?\s?(?:de|from|des|dès|,)?\s?\d{1,2}\s?(?:h|:\d\d|a\.?\s?m|p\.?\s?m)")
 _WEEKEND = re.compile(r"week-?ends?|fins? de semaine")
 _WEEKDAYS = re.compile(r"weekdays?|en semaine|jours de semaine|jours ouvrables|business days")
-_DAYS = ["lundi|monday", "mardi|tuesday", "mercredi|wednesday", "jeudi|thursday", "vendredi|friday",
-         "samedi|saturday", "dimanche|sunday"]
+_DAYS = [
+    "lundi|monday",
+    "mardi|tuesday",
+    "mercredi|wednesday",
+    "jeudi|thursday",
+    "vendredi|friday",
+    "samedi|saturday",
+    "dimanche|sunday",
+]
 _DAY = re.compile(r"(?<![\w])(" + "|".join(_DAYS) + r")s?(?![\w])")
 _TIME_H = re.compile(r"(?<![\w.:/,])(\d{1,2})\s?h\s?(\d{2})?(?![\w])")
 _TIME_AMPM = re.compile(r"(?<![\w.:/,])(\d{1,2})(?::(\d{2}))?\s?([ap])\.?\s?m(?![\w])\.?")
 _TIME_COLON = re.compile(r"(?<![\w.:/,])(\d{1,2}):(\d{2})(?![\w])")
 _TIME_WORD = re.compile(r"(?<![\w])(midi|noon|minuit|midnight)(?![\w])")
-ARTICLE = re.compile(r"(?<![\w])art(?:icles?|s?\.|s?(?=\s\d))\s?(\d+(?:\.\d+)?)"
-                     r"((?:\s?(?:,|et|and|a|to|-|–|ou|or)\s?\d+(?:\.\d+)?(?![\w]))*)")
-LAW_CODE = re.compile(r"(?<![\w-])[a-z]-\d+(?:\.\d+)+(?![\w])|(?<![\w])(?:projet de loi|loi|bill|chapitre|chapter)"
-                      r"\s?(?:n[o°]\s?)?\d+(?![\w])")
+ARTICLE = re.compile(
+    r"(?<![\w])art(?:icles?|s?\.|s?(?=\s\d))\s?(\d+(?:\.\d+)?)"
+    r"((?:\s?(?:,|et|and|a|to|-|–|ou|or)\s?\d+(?:\.\d+)?(?![\w]))*)"
+)
+LAW_CODE = re.compile(
+    r"(?<![\w-])[a-z]-\d+(?:\.\d+)+(?![\w])|(?<![\w])(?:projet de loi|loi|bill|chapitre|chapter)"
+    r"\s?(?:n[o°]\s?)?\d+(?![\w])"
+)
 CITE_MARK = re.compile(r"\[\s?\^?\d+(?:\s?[,;–-]\s?\d+)*\s?\]")
 DISTANCE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s?km(?![\w])")
 DATE = re.compile(r"(?<![\w])\d{4}-\d{2}-\d{2}(?![\w])|(?<![\w])\d{1,2}/\d{1,2}/\d{2,4}(?![\w])")
 EXTENSION = re.compile(r"(?<![\w])(poste|ext\.?|extension|option|#)\s?(\d{1,6})(?![\w])")
 PHONE = re.compile(r"(?<![\w+])(?:\+\s?)?(?:1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-]?)\d{3}[\s.-]?\d{4}(?!\d)")
-_NUMBER_WORDS = ("zero|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|"
-                 "vingt|trente|quarante|cinquante|soixante|septante|huitante|nonante|cent|cents|mille|one|two|three|"
-                 "four|five|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
-                 "eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand")
+_NUMBER_WORDS = (
+    "zero|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|"
+    "vingt|trente|quarante|cinquante|soixante|septante|huitante|nonante|cent|cents|mille|one|two|three|"
+    "four|five|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+    "eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand"
+)
 SPELLED = re.compile(rf"(?<![\w])(?:{_NUMBER_WORDS})(?:[\s,.-]+(?:{_NUMBER_WORDS})){{2,}}(?![\w])")
 NUMBER = re.compile(r"(?<![\w.,/:-])\d+(?:[ .-]\d+)*(?![\w/])")
 # on the original text (case matters): "1 866 APPELLE"
@@ -106,7 +132,7 @@ VANITY = re.compile(r"(?<![\w])(?:1[\s.-]?)?\d{3}[\s.-]?[A-Z]{4,}(?:-[A-Z]+)?(?!
 class Fact:
     """One fact written in a text: its category, where it is, what is written and its key."""
 
-    category: str   # phone, address, postal_code, url, email, hours, article, number, cite
+    category: str  # phone, address, postal_code, url, email, hours, article, number, cite
     start: int
     end: int
     raw: str
@@ -129,7 +155,7 @@ def phone_key(text: str) -> str:
 
 
 def _email_key(text: str) -> str:
-    """"info [at] site point ca" -> "info@site.ca"."""
+    """ "info [at] site point ca" -> "info@site.ca"."""
     text = re.sub(r"\s?(?:\[at\]|\(at\)|\[arobase\]|\(arobase\)|(?<=\s)arobase(?=\s))\s?", "@", text.lower())
     text = re.sub(r"\s?(?:\[dot\]|\(dot\)|(?<=\s)(?:dot|point)(?=\s))\s?", ".", text)
     return re.sub(r"\s", "", text)
@@ -166,16 +192,23 @@ def _hours_facts(text: str, folded: str, work: list[str]) -> list[Fact]:
             key = key_of(m)
             if key is None:
                 continue
-            facts.append(Fact("hours", m.start(), m.end(), text[m.start():m.end()], key))
-            work[m.start():m.end()] = [" "] * (m.end() - m.start())
+            facts.append(Fact("hours", m.start(), m.end(), text[m.start() : m.end()], key))
+            work[m.start() : m.end()] = [" "] * (m.end() - m.start())
 
     take(_ALWAYS, lambda m: "ALWAYS")
     take(_DAILY, lambda m: "DAILY")
-    take(_DAILY_WORDS, lambda m: "DAILY" if _OPENING.search(folded[max(0, m.start() - 60):m.start()])
-         or _TIME_NEXT.match(folded[m.end():m.end() + 20]) else None)
+    take(
+        _DAILY_WORDS,
+        lambda m: (
+            "DAILY"
+            if _OPENING.search(folded[max(0, m.start() - 60) : m.start()])
+            or _TIME_NEXT.match(folded[m.end() : m.end() + 20])
+            else None
+        ),
+    )
     take(_WEEKEND, lambda m: "WEEKEND")
     take(_WEEKDAYS, lambda m: "WEEKDAYS")
-    take(_DAY, lambda m: f'DAY{next(i for i, d in enumerate(_DAYS) if m.group(1) in d.split("|"))}')
+    take(_DAY, lambda m: f"DAY{next(i for i, d in enumerate(_DAYS) if m.group(1) in d.split('|'))}")
     take(_TIME_AMPM, lambda m: _time_key(m.group(1), m.group(2), m.group(3)))
     take(_TIME_H, lambda m: _time_key(m.group(1), m.group(2)))
     take(_TIME_COLON, lambda m: _time_key(m.group(1), m.group(2)))
@@ -207,10 +240,10 @@ def scan(text: str) -> list[Fact]:
 
     def take(rx: re.Pattern, category: str, key_of=lambda m: m.group(0), source: str | None = None) -> None:
         for m in rx.finditer(source if source is not None else "".join(work)):
-            if source is not None and not "".join(work[m.start():m.end()]).strip():
+            if source is not None and not "".join(work[m.start() : m.end()]).strip():
                 continue  # already taken
-            facts.append(Fact(category, m.start(), m.end(), text[m.start():m.end()], key_of(m)))
-            work[m.start():m.end()] = [" "] * (m.end() - m.start())
+            facts.append(Fact(category, m.start(), m.end(), text[m.start() : m.end()], key_of(m)))
+            work[m.start() : m.end()] = [" "] * (m.end() - m.start())
 
     take(EMAIL, "email", lambda m: _email_key(m.group(0)))
     take(URL, "url", lambda m: re.sub(r"^(?:https?://)?(?:www\.)?", "", m.group(0)).rstrip("/.,;:!?"))
@@ -233,9 +266,29 @@ def scan(text: str) -> list[Fact]:
 
 # --- the records an answer returns ---------------------------------------------------------------
 
-_SERVICE_FIELDS = ("name", "name_en", "phone", "phone_alternates", "text_sms", "address", "municipality",
-                   "postal_code", "hours", "note", "note_fr", "note_en", "service", "organization", "audience",
-                   "source", "source_url", "assured_date", "rss_name", "rls_name", "clsc_name")
+_SERVICE_FIELDS = (
+    "name",
+    "name_en",
+    "phone",
+    "phone_alternates",
+    "text_sms",
+    "address",
+    "municipality",
+    "postal_code",
+    "hours",
+    "note",
+    "note_fr",
+    "note_en",
+    "service",
+    "organization",
+    "audience",
+    "source",
+    "source_url",
+    "assured_date",
+    "rss_name",
+    "rls_name",
+    "clsc_name",
+)
 
 
 def _get(obj, name, default=None):
@@ -262,9 +315,9 @@ class Record:
 
     text: str
     phones: set[str]
-    names: list[str]          # normalised names (to find the record named on a line)
-    addresses: list[str]      # normalised street addresses
-    cite: int | None = None   # its citation mark, when cited
+    names: list[str]  # normalised names (to find the record named on a line)
+    addresses: list[str]  # normalised street addresses
+    cite: int | None = None  # its citation mark, when cited
     hours: set[str] | None = None
 
     def hours_keys(self) -> set[str]:
@@ -280,8 +333,11 @@ class Support:
     def __init__(self, answer: Any):
         services = list(_get(answer, "services", []) or [])
         crisis = _get(answer, "crisis")
-        services += [c for c in (_get(crisis, "contacts", []) or [] if crisis is not None else [])
-                     if c.get("id") not in {s.get("id") for s in services}]
+        services += [
+            c
+            for c in (_get(crisis, "contacts", []) or [] if crisis is not None else [])
+            if c.get("id") not in {s.get("id") for s in services}
+        ]
         self.services = services
         by_id: dict[str, Record] = {}
         self.records: list[Record] = []
@@ -329,9 +385,14 @@ class Support:
         keys |= {phone_key(f.key[1]) for f in facts if f.category == "number" and f.key[0] == "n"}
         marks = {n for f in facts if f.category == "cite" for n in f.key}
         normed = f" {norm(line)} "
-        return [r for r in self.records
-                if r.phones & keys or (r.cite is not None and r.cite in marks)
-                or any(f" {n} " in normed for n in r.names) or any(a and f" {a} " in normed for a in r.addresses)]
+        return [
+            r
+            for r in self.records
+            if r.phones & keys
+            or (r.cite is not None and r.cite in marks)
+            or any(f" {n} " in normed for n in r.names)
+            or any(a and f" {a} " in normed for a in r.addresses)
+        ]
 
 
 def article_numbers(field_value: str | None) -> set[str]:
@@ -366,7 +427,7 @@ def _address_supported(key: str, sup: Support) -> bool:
     street = next((i for i, w in enumerate(words) if i > 0 and _STREET_WORD.fullmatch(w)), None)
     if street is None:
         return False
-    if all(w in _CONNECTORS for w in words[1:street]):   # "12 de la rue X" is "12 rue X"
+    if all(w in _CONNECTORS for w in words[1:street]):  # "12 de la rue X" is "12 rue X"
         words = words[:1] + words[street:]
         name = next((i for i in range(2, len(words)) if words[i] not in _CONNECTORS), None)
         if name is None:
@@ -421,12 +482,22 @@ def grounding_findings(answer: Any) -> list[tuple[str, str]]:
                 problems.append(("article", f"law reference {raw!r} is in no cited record"))
         elif f.category == "phone":
             kind = f.key[0] if isinstance(f.key, tuple) else "phone"
-            ok = (f.key[1] in sup.vanity if kind == "vanity" else
-                  f.key[1] in sup.extensions if kind == "ext" else
-                  False if kind == "words" else f.key in sup.phones)
+            ok = (
+                f.key[1] in sup.vanity
+                if kind == "vanity"
+                else f.key[1] in sup.extensions
+                if kind == "ext"
+                else False
+                if kind == "words"
+                else f.key in sup.phones
+            )
             if not ok:
-                what = {"vanity": "phone number", "ext": "extension", "words": "number written in words",
-                        "phone": "phone number"}[kind]
+                what = {
+                    "vanity": "phone number",
+                    "ext": "extension",
+                    "words": "number written in words",
+                    "phone": "phone number",
+                }[kind]
                 problems.append(("phone", f"{what} {raw!r} is not a number of any returned record"))
         elif f.category == "number":
             kind, value = f.key

@@ -76,6 +76,7 @@ def categories(found: list[Problem]) -> list[str]:
 
 # --- patterns, on accent-folded lower-cased text; each counts against the deterministic answer ---
 
+
 def _rx(*parts: str) -> list[re.Pattern]:
     return [re.compile(p) for p in parts]
 
@@ -100,14 +101,24 @@ LEAK = _rx(
     r"\[n\]|\{[a-z_]+\}",
 )
 DIAGNOSIS = _rx(
-    r"\bdepress\w*", r"\bburn[- ]?out\b", r"\bepuisement professionnel\b",
-    r"\b(?:tspt|sspt|ptsd|tdah|adhd|toc|ocd)\b", r"\bstress post-?traumatique\b|\bpost-?traumatic\b",
+    r"\bdepress\w*",
+    r"\bburn[- ]?out\b",
+    r"\bepuisement professionnel\b",
+    r"\b(?:tspt|sspt|ptsd|tdah|adhd|toc|ocd)\b",
+    r"\bstress post-?traumatique\b|\bpost-?traumatic\b",
     r"\btroubles? (?:anxieux|bipolaire|de (?:la )?personnalite|panique|de l'humeur|alimentaire|obsessionnel|"
     r"d'adaptation|du spectre|de stress|mental|psychiatrique|depressif|de l'attention|du sommeil|de sante mentale)",
-    r"\bbipolaire\b|\bbipolar\b", r"\bschizophren\w*", r"\bpsychos[ei]s?\b|\bpsychoti\w*", r"\bparanoia\w*",
+    r"\bbipolaire\b|\bbipolar\b",
+    r"\bschizophren\w*",
+    r"\bpsychos[ei]s?\b|\bpsychoti\w*",
+    r"\bparanoia\w*",
     r"\b(?:anxiety|panic|personality|eating|mood|adjustment|stress|sleep|mental|attention|bipolar) disorders?\b",
-    r"\bdiagnos\w*", r"\bautis\w*", r"\banorexi\w*|\bboulimi\w*|\bbulimi\w*", r"\balcooli(?:que|sme)\b|\balcoholi\w*",
-    r"\b(?:vous|tu) (?:souffrez|souffres|etes atteinte?|es atteinte?)\b", r"\byou(?: are|'re)? (?:suffering|suffer) from\b",
+    r"\bdiagnos\w*",
+    r"\bautis\w*",
+    r"\banorexi\w*|\bboulimi\w*|\bbulimi\w*",
+    r"\balcooli(?:que|sme)\b|\balcoholi\w*",
+    r"\b(?:vous|tu) (?:souffrez|souffres|etes atteinte?|es atteinte?)\b",
+    r"\byou(?: are|'re)? (?:suffering|suffer) from\b",
     r"\b(?:sounds|looks|seems) like (?:you have|a case of)\b|\b(?:il semble|on dirait) que vous (?:avez|faites|souffrez)\b",
     r"\b(?:c'est|il s'agit d') (?:clairement |surement |probablement |sans doute )?(?:une|un) "
     r"(?:crise|episode|trouble|depression|burn)",
@@ -166,27 +177,52 @@ DISCOURAGE = _rx(
     r"\b(?:evitez|mefiez-vous d\w*) (?:le|les|du|des|au|aux) (?:clsc|811|services|intervenant\w*)|"
     r"\bavoid (?:the|your) (?:clsc|811|services?)\b",
 )
-_MARK_OTHER = re.compile(r"\[[^\]\n]{0,40}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]|\((?:ref|source|voir|see|cf)\.?\s?\d+\)|"
-                         r"(?:^|\n)\s*(?:sources?|references?|bibliographie|citations?)\s*:")
+_MARK_OTHER = re.compile(
+    r"\[[^\]\n]{0,40}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]|\((?:ref|source|voir|see|cf)\.?\s?\d+\)|"
+    r"(?:^|\n)\s*(?:sources?|references?|bibliographie|citations?)\s*:"
+)
 _ACRONYM = re.compile(r"(?<![\w-])[A-ZÀ-Ý][A-ZÀ-Ý0-9]{2,}(?![\w-])")
 # a capitalised word, after an elision ("l'Info-Social" -> Info-Social)
 _CAPWORD = re.compile(r"(?<![\w'’-])(?:(?:[a-zA-Z]|[Qq]u)['’])?([A-ZÀ-Ý]\w*(?:[-'’]\w+)*)")
-_ORG = re.compile(r"(?<![\w'’-])(Fondation|Association|Clinique|Centre|Center|Maison|Institut|Institute|Regroupement|"
-                  r"Société|Society|Fédération|Federation|Coalition|Réseau|Network|Organisme|Organization|Organisation|"
-                  r"Hôpital|Hospital|Foundation|Clinic|Helpline|Hotline|Alliance|Collectif|Carrefour|Ligne|Refuge|"
-                  r"Shelter|Banque|Bank|Comptoir|Auberge|Cercle|Club|Coopérative|Cooperative)(?![\w-])")
+_ORG = re.compile(
+    r"(?<![\w'’-])(Fondation|Association|Clinique|Centre|Center|Maison|Institut|Institute|Regroupement|"
+    r"Société|Society|Fédération|Federation|Coalition|Réseau|Network|Organisme|Organization|Organisation|"
+    r"Hôpital|Hospital|Foundation|Clinic|Helpline|Hotline|Alliance|Collectif|Carrefour|Ligne|Refuge|"
+    r"Shelter|Banque|Bank|Comptoir|Auberge|Cercle|Club|Coopérative|Cooperative)(?![\w-])"
+)
 # capitalised words a rewrite may write without a record giving them
-_COMMON = {"guide", "quebec", "canada", "francais", "french", "anglais", "english", "madame", "monsieur", "bonjour",
-           "hello", "ok", "svp"}
-_SCRIPTS = re.compile(r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f"
-                      r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+_COMMON = {
+    "guide",
+    "quebec",
+    "canada",
+    "francais",
+    "french",
+    "anglais",
+    "english",
+    "madame",
+    "monsieur",
+    "bonjour",
+    "hello",
+    "ok",
+    "svp",
+}
+_SCRIPTS = re.compile(
+    r"[\u0370-\u03ff\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f"
+    r"\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]"
+)
 _FUNCTION = {
-    "fr": set("le les des du est et une vous votre vos dans avec pas qui sur au aux cette nous sont pour ou mais ne je il "
-              "elle ce ces peut pouvez etre tres aussi si leur".split()),
-    "en": set("the of and to you your is are for with this that on can will it be or not at from have if they there "
-              "any we our please here".split()),
-    "es": set("el los las del por para con usted su sus esta puede llamar ayuda muy pero como mas hay tiene necesita "
-              "aqui gracias lo al servicio puedes llame ustedes nosotros".split()),
+    "fr": set(
+        "le les des du est et une vous votre vos dans avec pas qui sur au aux cette nous sont pour ou mais ne je il "
+        "elle ce ces peut pouvez etre tres aussi si leur".split()
+    ),
+    "en": set(
+        "the of and to you your is are for with this that on can will it be or not at from have if they there "
+        "any we our please here".split()
+    ),
+    "es": set(
+        "el los las del por para con usted su sus esta puede llamar ayuda muy pero como mas hay tiene necesita "
+        "aqui gracias lo al servicio puedes llame ustedes nosotros".split()
+    ),
 }
 
 
@@ -206,14 +242,18 @@ def _more_than(patterns: list[re.Pattern], new: str, old: str) -> list[str]:
 
 
 # "je ne pose pas de diagnostic", "I don't make diagnoses": a refusal to diagnose, not a diagnosis
-_NO_DIAGNOSIS = re.compile(r"ne (?:pose|fais|fait|peux|peut|puis|donne)(?: pas| aucun| jamais)"
-                           r"(?: de| d'un| un| poser(?: de| un)?| faire(?: de| un)?)? diagnostics?|(?:don't|do not|can't|cannot|can not|won't|never) (?:make |give |offer |provide )?"
-                           r"(?:a |any )?diagnos\w*|(?:not|pas|n'est pas) (?:a|un) diagnostic\w*")
+_NO_DIAGNOSIS = re.compile(
+    r"ne (?:pose|fais|fait|peux|peut|puis|donne)(?: pas| aucun| jamais)"
+    r"(?: de| d'un| un| poser(?: de| un)?| faire(?: de| un)?)? diagnostics?|(?:don't|do not|can't|cannot|can not|won't|never) (?:make |give |offer |provide )?"
+    r"(?:a |any )?diagnos\w*|(?:not|pas|n'est pas) (?:a|un) diagnostic\w*"
+)
 
 
 # "je ne peux pas promettre de délai", "can't promise waiting times": a refusal to promise, not a promise
-_NO_PROMISE = re.compile(r"(?:ne (?:peux|pouvons|peut|puis) (?:pas |vous )*(?:promettre|garantir)|"
-                         r"(?:can't|cannot|can not|don't|do not|won't) (?:promise|guarantee))[^.;,\n]*")
+_NO_PROMISE = re.compile(
+    r"(?:ne (?:peux|pouvons|peut|puis) (?:pas |vous )*(?:promettre|garantir)|"
+    r"(?:can't|cannot|can not|don't|do not|won't) (?:promise|guarantee))[^.;,\n]*"
+)
 
 
 def _initial(text: str, pos: int) -> bool:
@@ -250,8 +290,11 @@ def _service_problems(original: Any, text: str, sup: Support, folded: str, ofold
     shown = _phone_positions(original.answer, service_keys)
     kept = _phone_positions(text, service_keys)
     crisis = getattr(original, "crisis", None)
-    contacts = [phone_key(c["phone"]) for c in (crisis.contacts if crisis is not None and crisis.detected else [])
-                if c.get("phone") and phone_key(c["phone"]) in shown]
+    contacts = [
+        phone_key(c["phone"])
+        for c in (crisis.contacts if crisis is not None and crisis.detected else [])
+        if c.get("phone") and phone_key(c["phone"]) in shown
+    ]
     for k in sorted(shown, key=lambda k: shown[k]):
         if k not in kept:
             out.append(Problem("crisis" if k in contacts else "services", f"service number {k} left out"))
@@ -284,29 +327,31 @@ def _organisation_problems(original: Any, text: str, sup: Support) -> list[Probl
     while i < len(words):
         # a run of capitalised words next to each other ("Kids Help Phone", "Suicide Action Montréal")
         j = i
-        while j + 1 < len(words) and re.fullmatch(r"[ \t]+", text[words[j].end():words[j + 1].start()]):
+        while j + 1 < len(words) and re.fullmatch(r"[ \t]+", text[words[j].end() : words[j + 1].start()]):
             j += 1
-        run = words[i:j + 1]
+        run = words[i : j + 1]
         first_initial = _initial(text, run[0].start())
         w0 = run[0].group(1)
         if first_initial and len(re.findall(r"(?:^|[-'’])[A-ZÀ-Ý]", w0)) >= 2 and f" {norm(w0)} " not in known_norm:
             out.append(Problem("organisation", f"name {w0!r} in no record"))  # "Tel-Aide" opening a sentence
         if first_initial:
             run = run[1:]
-        phrase = text[run[0].start(1):run[-1].end()] if run else ""
+        phrase = text[run[0].start(1) : run[-1].end()] if run else ""
         if len(run) >= 2 and f" {norm(phrase)} " not in known_norm:
             out.append(Problem("organisation", f"name {phrase!r} in no record"))
         elif len(run) == 1:
             w = run[0].group(1)
             parts = [p for p in tokens(w) if len(p) > 1]
             compound = len(re.findall(r"(?:^|[-'’])[A-ZÀ-Ý]", w)) >= 2
-            if (compound and f" {norm(w)} " not in known_norm) or any(p not in known and p not in _COMMON for p in parts):
+            if (compound and f" {norm(w)} " not in known_norm) or any(
+                p not in known and p not in _COMMON for p in parts
+            ):
                 out.append(Problem("organisation", f"name {w!r} in no record"))
         i = j + 1
     for m in _ORG.finditer(text):
         if _initial(text, m.start()):
             continue
-        tail = re.split(r"[,.;:()\n!?]", text[m.start():m.start() + 80])[0].split()[:3]
+        tail = re.split(r"[,.;:()\n!?]", text[m.start() : m.start() + 80])[0].split()[:3]
         if len(tail) >= 2 and f" {norm(' '.join(tail))} " not in known_norm:
             out.append(Problem("organisation", f"organisation {' '.join(tail)!r} in no record"))
     return out
@@ -333,8 +378,9 @@ def _citation_problems(original: Any, text: str) -> list[Problem]:
 def _detector():
     from lingua import Language, LanguageDetectorBuilder
 
-    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH, Language.SPANISH,
-                                                  Language.PORTUGUESE, Language.ITALIAN, Language.GERMAN).build()
+    return LanguageDetectorBuilder.from_languages(
+        Language.FRENCH, Language.ENGLISH, Language.SPANISH, Language.PORTUGUESE, Language.ITALIAN, Language.GERMAN
+    ).build()
 
 
 _LINGUA = {"FRENCH": "fr", "ENGLISH": "en", "SPANISH": "es", "PORTUGUESE": "pt", "ITALIAN": "it", "GERMAN": "de"}
@@ -367,8 +413,9 @@ def _language_problems(original: Any, text: str, sup: Support) -> list[Problem]:
     if _SCRIPTS.search(text) and not _SCRIPTS.search(original.answer + sup.text):
         return [Problem("language", "a script that is neither French nor English")]
     # what is copied from the answer or from a record (names, hours) is not the rewrite's own
-    copied = sorted({x for x in original.answer.split("\n") + sup.text.split("\n") if len(x.strip()) >= 4},
-                    key=len, reverse=True)
+    copied = sorted(
+        {x for x in original.answer.split("\n") + sup.text.split("\n") if len(x.strip()) >= 4}, key=len, reverse=True
+    )
     own = text
     for x in copied:
         own = own.replace(x, " ")
@@ -400,11 +447,15 @@ def problems(original: Any, text: str) -> list[Problem]:
     found += [Problem(c, d) for c, d in grounding_findings(candidate)]
     sup = Support(original)
     found += _service_problems(original, text, sup, folded, ofolded)
-    found += [Problem("diagnosis", f"{p!r}") for p in _more_than(DIAGNOSIS, _NO_DIAGNOSIS.sub(" ", folded),
-                                                                _NO_DIAGNOSIS.sub(" ", ofolded))]
+    found += [
+        Problem("diagnosis", f"{p!r}")
+        for p in _more_than(DIAGNOSIS, _NO_DIAGNOSIS.sub(" ", folded), _NO_DIAGNOSIS.sub(" ", ofolded))
+    ]
     found += [Problem("medication", f"{p!r}") for p in _more_than(MEDICATION, folded, ofolded)]
-    found += [Problem("delay", f"{p!r}") for p in _more_than(DELAY, _NO_PROMISE.sub(" ", folded),
-                                                            _NO_PROMISE.sub(" ", ofolded))]
+    found += [
+        Problem("delay", f"{p!r}")
+        for p in _more_than(DELAY, _NO_PROMISE.sub(" ", folded), _NO_PROMISE.sub(" ", ofolded))
+    ]
     found += _organisation_problems(original, text, sup)
     found += _citation_problems(original, text)
     found += _language_problems(original, text, sup)

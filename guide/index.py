@@ -135,8 +135,9 @@ def _store(settings: Settings) -> Chroma:
     )
 
 
-def refresh_store(settings: Settings, store: Chroma, records: list[Record],
-                  progress: Progress | None = None) -> RefreshReport:
+def refresh_store(
+    settings: Settings, store: Chroma, records: list[Record], progress: Progress | None = None
+) -> RefreshReport:
     t0 = time.perf_counter()
     chash = corpus_hash(records)
     report = RefreshReport(backend=backend_id(settings), corpus_hash=chash)
@@ -147,8 +148,11 @@ def refresh_store(settings: Settings, store: Chroma, records: list[Record],
             manifest = json.loads(manifest_path.read_text())
         except ValueError:
             manifest = {}
-        if (manifest.get("corpus_hash") == chash and manifest.get("backend") == report.backend
-                and collection.count() == len(records)):
+        if (
+            manifest.get("corpus_hash") == chash
+            and manifest.get("backend") == report.backend
+            and collection.count() == len(records)
+        ):
             report.skipped = True
             report.unchanged = len(records)
             report.seconds = time.perf_counter() - t0
@@ -172,7 +176,7 @@ def refresh_store(settings: Settings, store: Chroma, records: list[Record],
     if progress:
         progress(0, total)
     for start in range(0, total, batch):
-        chunk = todo[start:start + batch]
+        chunk = todo[start : start + batch]
         store.add_texts(
             texts=[r.index_text() for r in chunk],
             metadatas=[{"kind": r.kind, "hash": want[r.id], "title": r.title[:200]} for r in chunk],
@@ -181,13 +185,18 @@ def refresh_store(settings: Settings, store: Chroma, records: list[Record],
         if progress:
             progress(min(start + batch, total), total)
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    manifest_path.write_text(json.dumps({
-        "corpus_hash": chash,
-        "backend": report.backend,
-        "collection": collection_name(settings),
-        "records": len(records),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }, indent=2))
+    manifest_path.write_text(
+        json.dumps(
+            {
+                "corpus_hash": chash,
+                "backend": report.backend,
+                "collection": collection_name(settings),
+                "records": len(records),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            },
+            indent=2,
+        )
+    )
     report.seconds = time.perf_counter() - t0
     return report
 

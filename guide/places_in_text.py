@@ -40,36 +40,61 @@ _TOKEN = re.compile(r"[^\W_]+")
 _ABBREV = {"st": "saint", "ste": "sainte", "sts": "saints", "mt": "mont"}
 
 # Cue words (folded). A residence verb may be followed by connectors before the place.
-_RESIDENCE = frozenset("""
+_RESIDENCE = frozenset(
+    """
 habite habites habitons habitez habitent habiter jhabite reste restes restons restez restent rester jreste
 vis vit vivons vivez vivent vivre jvis demeure demeures demeurons demeurez demeurent demeurer jdemeure
 live lives living lived reside resides residing resident moved demenage demenagee demenages demenager
 ville municipalite quartier secteur arrondissement paroisse village reserve communaute
-""".split())
-_ORIGIN = frozenset("viens vient venons venez viennent arrive arrivee arrives arrivons originaire originally from"
-                    .split())
+""".split()
+)
+_ORIGIN = frozenset(
+    "viens vient venons venez viennent arrive arrivee arrives arrivons originaire originally from".split()
+)
 _MOVED = frozenset("moved demenage demenagee demenages demenager demenagees parti partie partis".split())
 _PLACE_PREP = frozenset("a au aux en dans sur in at on icitte icit downtown".split())
 _DE = frozenset("de du des d".split())
 _NEAR = frozenset("pres proche loin coin bout cote environs alentours region near around close nearby".split())
-_CONNECTORS = frozenset("""
+_CONNECTORS = frozenset(
+    """
 a au aux en dans sur de du des d l le la les pres proche loin pas coin bout cote environs alentours region
 in at near the of around close to by area on nearby icitte icit ici la-bas labas
-""".split())
-_NOT_A_PLACE_AFTER = frozenset("""
+""".split()
+)
+_NOT_A_PLACE_AFTER = frozenset(
+    """
 rue boulevard boul blvd bd avenue av ave chemin ch route rte rang autoroute montee street road rd drive
 pont fleuve riviere river lac metro station universite university cegep college ecole school hopital
 hospital eglise church cimetiere pavillon parc park restaurant resto hotel clinique
-""".split())
+""".split()
+)
 _STREET_AFTER = frozenset("street avenue ave road rd blvd boulevard drive".split())
 _PROVINCE_WORDS = {
-    "ontario", "alberta", "manitoba", "saskatchewan", "yukon", "nunavut", "newbrunswick", "nouveaubrunswick",
-    "novascotia", "nouvelleecosse", "britishcolumbia", "colombiebritannique", "terreneuve", "newfoundland",
-    "princeedwardisland", "ileduprinceedouard", "france", "usa", "etatsunis", "unitedstates",
+    "ontario",
+    "alberta",
+    "manitoba",
+    "saskatchewan",
+    "yukon",
+    "nunavut",
+    "newbrunswick",
+    "nouveaubrunswick",
+    "novascotia",
+    "nouvelleecosse",
+    "britishcolumbia",
+    "colombiebritannique",
+    "terreneuve",
+    "newfoundland",
+    "princeedwardisland",
+    "ileduprinceedouard",
+    "france",
+    "usa",
+    "etatsunis",
+    "unitedstates",
 }
 _PROVINCE_CODES = {"ON", "ONT", "BC", "NB", "NS", "AB", "MB", "SK", "NL", "PE", "PEI", "YT", "NT", "NU", "USA"}
-_PROVINCE_MENTION = frozenset("au du in of to en le partout province gouvernement for pour across throughout all"
-                              .split())
+_PROVINCE_MENTION = frozenset(
+    "au du in of to en le partout province gouvernement for pour across throughout all".split()
+)
 
 # How strongly a cue says "this is where the person is": "j'habite à X" > "à X" > "je viens de X" >
 # "près de X", "de X" > nothing.
@@ -78,9 +103,9 @@ RANK = {"residence": 3.0, "place": 2.0, "origin": 1.5, "near": 1.0, "of": 1.0, N
 
 @dataclass
 class _Tok:
-    raw: str      # as written
-    word: str     # folded, abbreviations expanded
-    plain: str    # folded, as written (no expansion)
+    raw: str  # as written
+    word: str  # folded, abbreviations expanded
+    plain: str  # folded, as written (no expansion)
     start: int
 
 
@@ -142,7 +167,8 @@ _RELATIVES = frozenset(
     "fils fille frere soeur chum blonde conjoint conjointe mari femme ami amie copain copine cousin cousine neveu niece "
     "petit petite bebe gars voisin voisine pere mere grand-mere grand-pere coloc collegue "
     "son daughter brother sister husband wife boyfriend girlfriend friend cousin nephew niece baby kid neighbour "
-    "neighbor roommate partner dad mom father mother grandma grandpa".split())
+    "neighbor roommate partner dad mom father mother grandma grandpa".split()
+)
 
 
 def _cue(toks: list[_Tok], i: int) -> str | None:
@@ -209,10 +235,13 @@ def _excluded(toks: list[_Tok], span: _Span) -> bool:
         return False
     if nxt.word in _STREET_AFTER or (nxt.word == "s" and span.n == 1):
         return True  # "Sherbrooke Street", "Scott's"
-    rest = toks[span.end + 1:span.end + 4] if nxt.word in ("en", "in", "au") else toks[span.end:span.end + 3]
-    if rest and (rest[0].raw in _PROVINCE_CODES or "".join(t.word for t in rest[:1]) in _PROVINCE_WORDS
-                 or "".join(t.word for t in rest[:2]) in _PROVINCE_WORDS
-                 or "".join(t.word for t in rest[:3]) in _PROVINCE_WORDS):
+    rest = toks[span.end + 1 : span.end + 4] if nxt.word in ("en", "in", "au") else toks[span.end : span.end + 3]
+    if rest and (
+        rest[0].raw in _PROVINCE_CODES
+        or "".join(t.word for t in rest[:1]) in _PROVINCE_WORDS
+        or "".join(t.word for t in rest[:2]) in _PROVINCE_WORDS
+        or "".join(t.word for t in rest[:3]) in _PROVINCE_WORDS
+    ):
         return True
     return False
 
@@ -251,7 +280,7 @@ def _misspelt_after_residence(toks, words, g, corpus_dir):
         if _cue(toks, i) != "residence":
             continue
         for n in (3, 2, 1):
-            phrase = place_words(" ".join(t.raw for t in toks[i:i + n]))
+            phrase = place_words(" ".join(t.raw for t in toks[i : i + n]))
             if len(phrase.replace(" ", "")) < 6:
                 continue
             hit = process.extractOne(phrase, g.fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
@@ -300,44 +329,50 @@ def find_place(text: str, corpus_dir: Path):
     hints: list[_Span] = []
     i = 0
     while i < len(toks):  # regions named in the message ("en Outaouais", "dans le Bas-Saint-Laurent")
-        n = next((n for n in range(min(6, len(toks) - i), 0, -1) if "".join(words[i:i + n]) in g.region_keys), 0)
+        n = next((n for n in range(min(6, len(toks) - i), 0, -1) if "".join(words[i : i + n]) in g.region_keys), 0)
         if n:
-            hints.append(_Span(i, n, "".join(words[i:i + n]), None))
+            hints.append(_Span(i, n, "".join(words[i : i + n]), None))
         i += n or 1
+
     def cue_at(i: int, n: int) -> str | None:
         cue = _cue(toks, i)
         if cue is None and i > 0 and i + n == len(toks) and n <= 4:
             # a place written alone after the last sentence ("…je sais pu quoi faire. shawi"): where they are
-            gap = text[toks[i - 1].start + len(toks[i - 1].raw):toks[i].start]
+            gap = text[toks[i - 1].start + len(toks[i - 1].raw) : toks[i].start]
             if any(c in gap for c in ".!?;,\n"):
                 return "residence"
         return cue
 
     for i in range(len(toks)):
         for n in range(min(8, len(toks) - i), 0, -1):
-            key = "".join(words[i:i + n])
+            key = "".join(words[i : i + n])
             if key in g.by_key or key in g.aliases:
-                mine = _cuts(words[i:i + n])
-                if n == 1 or tuple(words[i:i + n]) in common or any(mine <= c for c in cuts.get(key, [])):
+                mine = _cuts(words[i : i + n])
+                if n == 1 or tuple(words[i : i + n]) in common or any(mine <= c for c in cuts.get(key, [])):
                     spans.append(_Span(i, n, key, cue_at(i, n)))
                     break
-            if n >= 2 and words[i] in ("saint", "sainte") and any(place_candidates(g, key, " ".join(words[i:i + n]))):
+            if n >= 2 and words[i] in ("saint", "sainte") and any(place_candidates(g, key, " ".join(words[i : i + n]))):
                 spans.append(_Span(i, n, key, cue_at(i, n)))
                 break
 
     accepted: list[_Span] = []
     for s in spans:
-        if s.key == "quebec" and s.n == 1 and (s.end >= len(words) or words[s.end] not in ("city", "ville")) and \
-                (s.cue is None or (s.i > 0 and words[s.i - 1] in _PROVINCE_MENTION)):
+        if (
+            s.key == "quebec"
+            and s.n == 1
+            and (s.end >= len(words) or words[s.end] not in ("city", "ville"))
+            and (s.cue is None or (s.i > 0 and words[s.i - 1] in _PROVINCE_MENTION))
+        ):
             continue  # "au Québec", "in Quebec", "for Quebec", "Québec" alone: the province, not Québec City
         if _excluded(toks, s):
             continue
         article = any(a + s.key in g.by_key or a + s.key in g.aliases for a in ("le", "les"))
-        if _accepted(toks, s, common.get(tuple(words[s.i:s.end])), caps_mean, article):
+        if _accepted(toks, s, common.get(tuple(words[s.i : s.end])), caps_mean, article):
             accepted.append(s)
     # a span inside a longer accepted one is part of it ("Richelieu" in "Saint-Jean-sur-Richelieu")
-    accepted = [s for s in accepted if not any(o is not s and o.i <= s.i and s.end <= o.end and o.n > s.n
-                                               for o in accepted)]
+    accepted = [
+        s for s in accepted if not any(o is not s and o.i <= s.i and s.end <= o.end and o.n > s.n for o in accepted)
+    ]
     for s in accepted:
         s.region_hint = any(h.i <= s.i and s.end <= h.end for h in hints)
     if not accepted:
@@ -345,13 +380,13 @@ def find_place(text: str, corpus_dir: Path):
     pool = [s for s in accepted if not s.region_hint] or accepted
     best = max(pool, key=lambda s: (RANK[s.cue], -s.i))
 
-    exact, longer = place_candidates(g, best.key, " ".join(words[best.i:best.end]))
+    exact, longer = place_candidates(g, best.key, " ".join(words[best.i : best.end]))
     regions = {g.region_keys[h.key] for h in hints if h.end <= best.i or h.i >= best.end}
     points = []
     for s in accepted:
         if s is best or s.region_hint or (s.i < best.end and best.i < s.end):
             continue
-        e, _ = place_candidates(g, s.key, " ".join(words[s.i:s.end]))
+        e, _ = place_candidates(g, s.key, " ".join(words[s.i : s.end]))
         if e:
             points.append(_where(e[0])[:2])
     if not exact and not regions and not points:
@@ -359,6 +394,6 @@ def find_place(text: str, corpus_dir: Path):
     choice, settled = choose_place(exact, longer, regions, points)
     if choice is None:
         return None
-    query = text[toks[best.i].start:toks[best.end - 1].start + len(toks[best.end - 1].raw)]
+    query = text[toks[best.i].start : toks[best.end - 1].start + len(toks[best.end - 1].raw)]
     others = [] if settled else [c for c in exact if isinstance(c, Place)]
     return location_for(query, choice, g, others)

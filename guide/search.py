@@ -77,11 +77,17 @@ def clean_query(raw: str | bytes, max_chars: int = 2000) -> CleanQuery:
         raise QueryError("no_words", "Je n'ai trouvé aucun mot dans votre recherche. / Your search has no words in it.")
     letters = sum(ch.isalpha() for ch in text)
     if letters < max(1, len(text) // 10):
-        raise QueryError("unreadable_query", "Je n'arrive pas à lire ce texte. Écrivez votre question en mots. / "
-                                             "I cannot read this text. Please write your question in words.")
+        raise QueryError(
+            "unreadable_query",
+            "Je n'arrive pas à lire ce texte. Écrivez votre question en mots. / "
+            "I cannot read this text. Please write your question in words.",
+        )
     if len(text) > max_chars:
-        return CleanQuery(text=text[:max_chars], truncated=True,
-                          notice=f"Recherche raccourcie à {max_chars} caractères. / Search cut to {max_chars} characters.")
+        return CleanQuery(
+            text=text[:max_chars],
+            truncated=True,
+            notice=f"Recherche raccourcie à {max_chars} caractères. / Search cut to {max_chars} characters.",
+        )
     return CleanQuery(text=text)
 
 
@@ -93,8 +99,9 @@ def _rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
     return fused
 
 
-def search(index: Index, query: str, kind: str = "all", limit: int = 5, mode: Mode = "hybrid",
-           depth: int = 30) -> list[Hit]:
+def search(
+    index: Index, query: str, kind: str = "all", limit: int = 5, mode: Mode = "hybrid", depth: int = 30
+) -> list[Hit]:
     """Ranked passages for ``query`` (already cleaned). ``depth``: candidates taken from each retriever."""
     if kind not in KIND_CHOICES:
         raise QueryError("invalid_kind", f"Type inconnu / unknown kind: {kind!r} ({', '.join(KIND_CHOICES)})")
@@ -132,9 +139,20 @@ def search(index: Index, query: str, kind: str = "all", limit: int = 5, mode: Mo
     hits = []
     for rid, score in top:
         r = index.by_id[rid]
-        hits.append(Hit(id=r.id, kind=r.kind, title=r.title, reference=r.reference, text=r.text,
-                        score=round(score, 6), source=r.source.model_dump(), rank_vector=vpos.get(rid),
-                        rank_bm25=bpos.get(rid), metadata=r.metadata))
+        hits.append(
+            Hit(
+                id=r.id,
+                kind=r.kind,
+                title=r.title,
+                reference=r.reference,
+                text=r.text,
+                score=round(score, 6),
+                source=r.source.model_dump(),
+                rank_vector=vpos.get(rid),
+                rank_bm25=bpos.get(rid),
+                metadata=r.metadata,
+            )
+        )
     return hits
 
 
@@ -150,6 +168,11 @@ class HybridRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         hits = search(self.index, query, kind=self.kind, limit=self.k, mode=self.mode)
-        return [Document(id=h.id, page_content=h.text,
-                         metadata={"id": h.id, "kind": h.kind, "title": h.title, "reference": h.reference,
-                                   "score": h.score}) for h in hits]
+        return [
+            Document(
+                id=h.id,
+                page_content=h.text,
+                metadata={"id": h.id, "kind": h.kind, "title": h.title, "reference": h.reference, "score": h.score},
+            )
+            for h in hits
+        ]

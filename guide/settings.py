@@ -49,7 +49,9 @@ class Settings(BaseSettings):
 
     # API (guide serve)
     api_cors_origins: list[str] = Field(default_factory=lambda: ["http://localhost:8501", "http://127.0.0.1:8501"])
-    api_rate_limit: str = Field(default="300/minute", description="per client address, all routes (limits syntax, e.g. 300/minute)")
+    api_rate_limit: str = Field(
+        default="300/minute", description="per client address, all routes (limits syntax, e.g. 300/minute)"
+    )
     api_max_body_bytes: int = 64_000
     api_max_messages: int = 50
     api_max_message_chars: int = 10_000
@@ -57,23 +59,30 @@ class Settings(BaseSettings):
     api_max_query_chars: int = 2_000
     # One budget per client (api_rate_limit) across all routes but /healthz, counted in a `limits`
     # storage shared by every process that serves: "memory://" (one process), "redis://host:6379".
-    api_rate_limit_storage: str = Field(default="memory://", description="limits storage URI, e.g. redis://127.0.0.1:6379")
+    api_rate_limit_storage: str = Field(
+        default="memory://", description="limits storage URI, e.g. redis://127.0.0.1:6379"
+    )
     # Addresses (comma-separated, or "*") of the reverse proxies whose X-Forwarded-For is believed;
     # empty: the peer address is the client, whatever the header says.
-    api_trusted_proxies: str = Field(default="", description="comma-separated proxy addresses trusted for X-Forwarded-For")
+    api_trusted_proxies: str = Field(
+        default="", description="comma-separated proxy addresses trusted for X-Forwarded-For"
+    )
     # Slow clients: a request head must arrive within api_header_timeout_s, a body within
     # api_body_timeout_s; an idle keep-alive connection is closed after api_keep_alive_s.
     api_header_timeout_s: float = 10.0
     api_body_timeout_s: float = 15.0
     api_keep_alive_s: int = 5
     api_max_header_bytes: int = 16_384
-    api_access_log: bool = Field(default=True, description="method, route template, status, latency on logger guide.access (INFO)")
+    api_access_log: bool = Field(
+        default=True, description="method, route template, status, latency on logger guide.access (INFO)"
+    )
 
     # "Was this useful?" under each answer (web face, /v1/feedback): counts only, per answer kind,
     # first need, region and vote; never the words. "off": no control, /v1/feedback answers 404.
     feedback: bool = Field(default=True, description="on/off: the feedback control and /v1/feedback")
-    feedback_path: Path | None = Field(default=None, description="feedback counts file (JSON); "
-                                                                 "unset: <index_dir>/feedback.json")
+    feedback_path: Path | None = Field(
+        default=None, description="feedback counts file (JSON); unset: <index_dir>/feedback.json"
+    )
 
     log_level: str = "WARNING"
 

@@ -81,11 +81,33 @@ def _stemmer(lang: str) -> Stemmer.Stemmer:
 
 # Informal Québec spellings and words, mapped to the forms written documents use (folded).
 QC_FORMS = {
-    "chu": "suis", "chus": "suis", "jme": "me", "jte": "te", "pu": "plus", "pus": "plus", "jai": "ai", "jsuis": "suis",
-    "chum": "conjoint", "blonde": "conjointe", "job": "travail", "djobbe": "travail",
-    "ado": "adolescent", "flo": "enfant", "flos": "enfants", "boute": "bout", "tanne": "epuise",
-    "icitte": "ici", "pantoute": "pas", "char": "voiture", "loyer": "logement", "appart": "logement",
-    "daide": "aide", "laide": "aide", "dargent": "argent", "lecole": "ecole", "lhopital": "hopital",
+    "chu": "suis",
+    "chus": "suis",
+    "jme": "me",
+    "jte": "te",
+    "pu": "plus",
+    "pus": "plus",
+    "jai": "ai",
+    "jsuis": "suis",
+    "chum": "conjoint",
+    "blonde": "conjointe",
+    "job": "travail",
+    "djobbe": "travail",
+    "ado": "adolescent",
+    "flo": "enfant",
+    "flos": "enfants",
+    "boute": "bout",
+    "tanne": "epuise",
+    "icitte": "ici",
+    "pantoute": "pas",
+    "char": "voiture",
+    "loyer": "logement",
+    "appart": "logement",
+    "daide": "aide",
+    "laide": "aide",
+    "dargent": "argent",
+    "lecole": "ecole",
+    "lhopital": "hopital",
 }
 
 

@@ -30,8 +30,16 @@ from guide.yamlio import load_yaml
 
 CRISIS_FILE = "taxonomy/crisis.yaml"
 # Most urgent first: when several kinds fire, the answer opens with the first one's contacts.
-PRIORITY = ("immediate_danger", "poisoning_overdose", "suicide", "self_harm", "child_at_risk", "domestic_violence",
-            "sexual_violence", "elder_mistreatment")
+PRIORITY = (
+    "immediate_danger",
+    "poisoning_overdose",
+    "suicide",
+    "self_harm",
+    "child_at_risk",
+    "domestic_violence",
+    "sexual_violence",
+    "elder_mistreatment",
+)
 SIMILARITY_FLOOR = 0.70  # cosine with the nearest crisis example (USE); tuned on the examples, not the test set
 TRAINING_GLOB = "crisis_training*.yaml"  # under corpus/taxonomy: every batch of training examples
 # Probability of a crisis above which the classifier fires, by the kind it finds. Chosen on the development
@@ -45,8 +53,15 @@ CLASSIFIER_C = 32.0
 # (a sexual assault years ago that "all comes back" is still answered as one: both sets label it so)
 PAST_KINDS = frozenset({"domestic_violence", "immediate_danger", "elder_mistreatment"})
 SECOND_KIND_SHARE = 0.5  # a second kind is kept when at least half as likely as the first
-NON_CRISIS_NEEDS = {"suicide", "domestic_violence", "sexual_violence", "child_protection", "elder_mistreatment",
-                    "poisoning", "crime_victims"}  # their examples may describe danger: not used as "none"
+NON_CRISIS_NEEDS = {
+    "suicide",
+    "domestic_violence",
+    "sexual_violence",
+    "child_protection",
+    "elder_mistreatment",
+    "poisoning",
+    "crime_victims",
+}  # their examples may describe danger: not used as "none"
 
 
 @dataclass
@@ -70,8 +85,9 @@ class CrisisKind:
     examples: list[str]
 
     def fires(self, text: str) -> bool:
-        return any(p.search(text) for p in self.patterns) or \
-            any(all(p.search(text) for p in combo) for combo in self.combos)
+        return any(p.search(text) for p in self.patterns) or any(
+            all(p.search(text) for p in combo) for combo in self.combos
+        )
 
 
 @dataclass
@@ -98,10 +114,16 @@ def normalise(text: str) -> str:
 def load_model(corpus_dir: Path) -> CrisisModel:
     data = load_yaml((corpus_dir / CRISIS_FILE).read_text(encoding="utf-8"))
     kinds = {
-        kid: CrisisKind(id=kid, label_fr=k["label_fr"], label_en=k["label_en"], contacts=list(k["contacts"]),
-                        need=k.get("need", ""), patterns=[re.compile(p) for p in k.get("patterns", [])],
-                        combos=[[re.compile(p) for p in combo] for combo in k.get("combos", [])],
-                        examples=list(k.get("examples", [])))
+        kid: CrisisKind(
+            id=kid,
+            label_fr=k["label_fr"],
+            label_en=k["label_en"],
+            contacts=list(k["contacts"]),
+            need=k.get("need", ""),
+            patterns=[re.compile(p) for p in k.get("patterns", [])],
+            combos=[[re.compile(p) for p in combo] for combo in k.get("combos", [])],
+            examples=list(k.get("examples", [])),
+        )
         for kid, k in data["kinds"].items()
     }
     return CrisisModel(
@@ -158,8 +180,9 @@ class CrisisClassifier:
 
         self._hstack, self._csr = hstack, csr_matrix
         self.embeddings = embeddings
-        self.tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=normalise,
-                                     sublinear_tf=True, max_features=60000)
+        self.tfidf = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), preprocessor=normalise, sublinear_tf=True, max_features=60000
+        )
         X = self._features(texts, fit=True)
         self.model = LogisticRegression(C=CLASSIFIER_C, class_weight="balanced", max_iter=5000).fit(X, labels)
         self._none = list(self.model.classes_).index("none")
@@ -169,16 +192,24 @@ class CrisisClassifier:
         as in training (the embedding is the one the rest of the engine uses for the message)."""
         masked = masked or texts
         sparse = self.tfidf.fit_transform(masked) if fit else self.tfidf.transform(masked)
-        dense = np.asarray(self.embeddings.embed_documents(texts) if fit else
-                           [self.embeddings.embed_query(t) for t in texts], dtype=np.float32)
+        dense = np.asarray(
+            self.embeddings.embed_documents(texts) if fit else [self.embeddings.embed_query(t) for t in texts],
+            dtype=np.float32,
+        )
         return self._hstack([sparse, self._csr(dense)]).tocsr()
 
     def ranked(self, text: str, masked: str | None = None) -> tuple[list[tuple[str, float]], float]:
         """(the crisis kinds with their probabilities, most likely first; probability of a crisis)."""
         X = self._features([text], masked=[masked] if masked is not None else None)
         probs = self.model.predict_proba(X)[0]
-        kinds = sorted(((str(c), float(q)) for i, (c, q) in enumerate(zip(self.model.classes_, probs, strict=True)) if i != self._none),
-                       key=lambda kq: -kq[1])
+        kinds = sorted(
+            (
+                (str(c), float(q))
+                for i, (c, q) in enumerate(zip(self.model.classes_, probs, strict=True))
+                if i != self._none
+            ),
+            key=lambda kq: -kq[1],
+        )
         return kinds, 1.0 - float(probs[self._none])
 
 
@@ -194,10 +225,10 @@ def char_wb_ngrams(doc: str, lo: int = 3, hi: int = 5) -> list[str]:
         size = len(w)
         for n in range(lo, hi + 1):
             offset = 0
-            out.append(w[offset:offset + n])
+            out.append(w[offset : offset + n])
             while offset + n < size:
                 offset += 1
-                out.append(w[offset:offset + n])
+                out.append(w[offset : offset + n])
             if offset == 0:
                 break
     return out
@@ -208,8 +239,15 @@ class LeanClassifier:
     with numpy: no scikit-learn or scipy import at run time. Trained once with scikit-learn
     (``CrisisClassifier``), exported, and checked to give the same probabilities (tests)."""
 
-    def __init__(self, vocab: dict[str, int], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
-                 classes: list[str], embeddings=None):
+    def __init__(
+        self,
+        vocab: dict[str, int],
+        idf: np.ndarray,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        classes: list[str],
+        embeddings=None,
+    ):
         self.vocab, self.idf, self.coef, self.intercept = vocab, idf, coef, intercept
         self.classes = classes
         self.embeddings = embeddings
@@ -219,24 +257,41 @@ class LeanClassifier:
     @classmethod
     def from_sklearn(cls, clf: CrisisClassifier) -> LeanClassifier:
         vocab = {str(k): int(v) for k, v in clf.tfidf.vocabulary_.items()}
-        return cls(vocab, np.asarray(clf.tfidf.idf_, dtype=np.float64), np.asarray(clf.model.coef_, dtype=np.float64),
-                   np.asarray(clf.model.intercept_, dtype=np.float64), [str(c) for c in clf.model.classes_],
-                   clf.embeddings)
+        return cls(
+            vocab,
+            np.asarray(clf.tfidf.idf_, dtype=np.float64),
+            np.asarray(clf.model.coef_, dtype=np.float64),
+            np.asarray(clf.model.intercept_, dtype=np.float64),
+            [str(c) for c in clf.model.classes_],
+            clf.embeddings,
+        )
 
     def save(self, path: Path) -> None:
         grams = sorted(self.vocab, key=self.vocab.__getitem__)
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("wb") as fh:
-            np.savez(fh, grams=np.array(grams), idf=self.idf, coef=self.coef, intercept=self.intercept,
-                     classes=np.array(self.classes))
+            np.savez(
+                fh,
+                grams=np.array(grams),
+                idf=self.idf,
+                coef=self.coef,
+                intercept=self.intercept,
+                classes=np.array(self.classes),
+            )
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path, embeddings=None) -> LeanClassifier:
         with np.load(path, allow_pickle=False) as z:
             grams = z["grams"].tolist()
-            return cls(dict(zip(grams, range(len(grams)), strict=True)), z["idf"], z["coef"], z["intercept"],
-                       z["classes"].tolist(), embeddings)
+            return cls(
+                dict(zip(grams, range(len(grams)), strict=True)),
+                z["idf"],
+                z["coef"],
+                z["intercept"],
+                z["classes"].tolist(),
+                embeddings,
+            )
 
     def _tfidf(self, masked: str) -> tuple[np.ndarray, np.ndarray]:
         counts: dict[int, int] = {}
@@ -255,7 +310,7 @@ class LeanClassifier:
     def probabilities(self, text: str, masked: str | None = None) -> np.ndarray:
         idx, vals = self._tfidf(masked if masked is not None else text)
         dense = np.asarray(self.embeddings.embed_query(text), dtype=np.float32).astype(np.float64)
-        z = self.coef[:, idx] @ vals + self.coef[:, self._n:] @ dense + self.intercept
+        z = self.coef[:, idx] @ vals + self.coef[:, self._n :] @ dense + self.intercept
         if len(z) == 1:  # two classes: scikit-learn keeps one row, for the second class
             p = 1.0 / (1.0 + np.exp(-z[0]))
             return np.array([1.0 - p, p])
@@ -265,8 +320,10 @@ class LeanClassifier:
     def ranked(self, text: str, masked: str | None = None) -> tuple[list[tuple[str, float]], float]:
         """(the crisis kinds with their probabilities, most likely first; probability of a crisis)."""
         probs = self.probabilities(text, masked)
-        kinds = sorted(((c, float(q)) for i, (c, q) in enumerate(zip(self.classes, probs, strict=True)) if i != self._none),
-                       key=lambda kq: -kq[1])
+        kinds = sorted(
+            ((c, float(q)) for i, (c, q) in enumerate(zip(self.classes, probs, strict=True)) if i != self._none),
+            key=lambda kq: -kq[1],
+        )
         return kinds, 1.0 - float(probs[self._none])
 
 
@@ -336,7 +393,9 @@ class Triager:
 
     def _information_only(self, t: str) -> bool:
         """A request for information (poster, statistics, training...) without the person's own risk."""
-        return any(p.search(t) for p in self.model.information) and not any(p.search(t) for p in self.model.first_person)
+        return any(p.search(t) for p in self.model.information) and not any(
+            p.search(t) for p in self.model.first_person
+        )
 
     def _over(self, t: str) -> bool:
         """The danger told is over (past markers, nothing saying it goes on)."""

@@ -1,6 +1,6 @@
 """Print the coverage of the regional doors and lines per health region (same as `guide directory coverage`).
 
-    python scripts/coverage.py [--json]
+python scripts/coverage.py [--json]
 """
 
 from __future__ import annotations

@@ -34,7 +34,12 @@ def test_healthz(client):
 
 
 def test_openapi_page(client):
-    assert client.get("/openapi.json").json()["paths"].keys() >= {"/v1/chat", "/v1/services/near", "/v1/search", "/v1/needs"}
+    assert client.get("/openapi.json").json()["paths"].keys() >= {
+        "/v1/chat",
+        "/v1/services/near",
+        "/v1/search",
+        "/v1/needs",
+    }
     page = client.get("/docs")
     assert page.status_code == 200
     # served from the installed bundle: the page works offline (FastAPI's default loads a CDN)
@@ -48,46 +53,70 @@ def test_chat_crisis_first(client):
     assert r.status_code == 200
     d = r.json()
     assert d["crisis"]["detected"] and d["crisis"]["contacts"][0]["id"] == "line-urgence-9-1-1"
-    assert {"language", "crisis", "answer", "services", "citations", "needs", "follow_up", "location", "state"} <= d.keys()
+    assert {
+        "language",
+        "crisis",
+        "answer",
+        "services",
+        "citations",
+        "needs",
+        "follow_up",
+        "location",
+        "state",
+    } <= d.keys()
 
 
 def test_chat_is_stateless_and_state_round_trips(client):
-    r1 = client.post("/v1/chat", json={"messages": [{"role": "user", "content": "je suis épuisée avec mon père malade"}]})
+    r1 = client.post(
+        "/v1/chat", json={"messages": [{"role": "user", "content": "je suis épuisée avec mon père malade"}]}
+    )
     d1 = r1.json()
     assert d1["follow_up"] and d1["state"]["asked"] == ["location"]
-    convo = [{"role": "user", "content": "je suis épuisée avec mon père malade"},
-             {"role": "assistant", "content": d1["answer"]},
-             {"role": "user", "content": "Sherbrooke"}]
+    convo = [
+        {"role": "user", "content": "je suis épuisée avec mon père malade"},
+        {"role": "assistant", "content": d1["answer"]},
+        {"role": "user", "content": "Sherbrooke"},
+    ]
     r2 = client.post("/v1/chat", json={"messages": convo, "state": d1["state"]})
     d2 = r2.json()
-    assert d2["follow_up"] is None and any(s["kind"] == "clsc" and s["municipality"] == "Sherbrooke" for s in d2["services"])
+    assert d2["follow_up"] is None and any(
+        s["kind"] == "clsc" and s["municipality"] == "Sherbrooke" for s in d2["services"]
+    )
     # without the state, the server rebuilds it from the earlier user messages: same result
     r3 = client.post("/v1/chat", json={"messages": convo})
     assert r3.json()["services"] == d2["services"] and r3.json()["state"]["needs"] == d2["state"]["needs"]
 
 
 def test_chat_where_and_lang(client):
-    r = client.post("/v1/chat", json={"messages": [{"role": "user", "content": "je me sens seul"}], "where": "H2L 3C3", "lang": "en"})
+    r = client.post(
+        "/v1/chat",
+        json={"messages": [{"role": "user", "content": "je me sens seul"}], "where": "H2L 3C3", "lang": "en"},
+    )
     d = r.json()
     assert d["language"] == "en" and any(s["kind"] == "clsc" for s in d["services"])
 
 
-@pytest.mark.parametrize("body,status,code", [
-    ({"messages": []}, 422, "no_message"),
-    ({"messages": [{"role": "assistant", "content": "hi"}]}, 422, "last_message_not_user"),
-    ({"messages": [{"role": "user", "content": "x" * 10_001}]}, 413, "message_too_long"),
-    ({"messages": [{"role": "user", "content": "a"}] * 51}, 413, "too_many_messages"),
-    ({"messages": [{"role": "robot", "content": "a"}]}, 422, "invalid_request"),
-    ({"messages": [{"role": "user", "content": "a"}], "lang": "es"}, 422, "invalid_request"),
-    ({"message": "hello"}, 422, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "body,status,code",
+    [
+        ({"messages": []}, 422, "no_message"),
+        ({"messages": [{"role": "assistant", "content": "hi"}]}, 422, "last_message_not_user"),
+        ({"messages": [{"role": "user", "content": "x" * 10_001}]}, 413, "message_too_long"),
+        ({"messages": [{"role": "user", "content": "a"}] * 51}, 413, "too_many_messages"),
+        ({"messages": [{"role": "robot", "content": "a"}]}, 422, "invalid_request"),
+        ({"messages": [{"role": "user", "content": "a"}], "lang": "es"}, 422, "invalid_request"),
+        ({"message": "hello"}, 422, "invalid_request"),
+    ],
+)
 def test_chat_errors(client, body, status, code):
     is_error(client.post("/v1/chat", json=body), status, code)
 
 
 def test_chat_body_too_large(client):
     big = json.dumps({"messages": [{"role": "user", "content": "a" * 9000}] * 10})
-    is_error(client.post("/v1/chat", content=big, headers={"content-type": "application/json"}), 413, "payload_too_large")
+    is_error(
+        client.post("/v1/chat", content=big, headers={"content-type": "application/json"}), 413, "payload_too_large"
+    )
 
 
 def test_chat_malformed_json(client):
@@ -99,8 +128,20 @@ def test_services_near(client):
     d = r.json()
     assert r.status_code == 200 and d["location"]["municipality"] == "Rimouski"
     assert len(d["services"]) == 2 and d["services"][0]["municipality"] == "Rimouski"
-    for key in ("id", "name", "kind", "phone", "address", "municipality", "postal_code", "distance_km",
-                "no_referral", "hours", "source", "assured_date"):
+    for key in (
+        "id",
+        "name",
+        "kind",
+        "phone",
+        "address",
+        "municipality",
+        "postal_code",
+        "distance_km",
+        "no_referral",
+        "hours",
+        "source",
+        "assured_date",
+    ):
         assert key in d["services"][0]
 
 
@@ -109,17 +150,20 @@ def test_services_near_need_filter(client):
     assert d["services"][0]["id"] == "line-jeu-aide-et-reference"
 
 
-@pytest.mark.parametrize("params,status,code", [
-    ({"where": "Atlantide-sur-Mer"}, 404, "unknown_place"),
-    ({"where": "Toronto"}, 422, "outside_quebec"),
-    ({"where": "M5V 2T6"}, 422, "outside_quebec"),
-    ({"where": "H2L 3C"}, 400, "invalid_postal_code"),
-    ({"where": "Laval", "need": "unicorns"}, 400, "invalid_need"),
-    ({"where": "Laval", "limit": 0}, 422, "invalid_request"),
-    ({"where": "Laval", "kind": "bar"}, 422, "invalid_request"),
-    ({}, 422, "invalid_request"),
-    ({"where": "x" * 300}, 422, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "params,status,code",
+    [
+        ({"where": "Atlantide-sur-Mer"}, 404, "unknown_place"),
+        ({"where": "Toronto"}, 422, "outside_quebec"),
+        ({"where": "M5V 2T6"}, 422, "outside_quebec"),
+        ({"where": "H2L 3C"}, 400, "invalid_postal_code"),
+        ({"where": "Laval", "need": "unicorns"}, 400, "invalid_need"),
+        ({"where": "Laval", "limit": 0}, 422, "invalid_request"),
+        ({"where": "Laval", "kind": "bar"}, 422, "invalid_request"),
+        ({}, 422, "invalid_request"),
+        ({"where": "x" * 300}, 422, "invalid_request"),
+    ],
+)
 def test_services_near_errors(client, params, status, code):
     is_error(client.get("/v1/services/near", params=params), status, code)
 
@@ -131,10 +175,16 @@ def test_search(client):
     assert {"id", "kind", "title", "reference", "text", "score", "source"} <= d[0].keys()
 
 
-@pytest.mark.parametrize("params,status,code", [
-    ({"q": "   "}, 400, "empty_query"), ({"q": "?!?"}, 400, "no_words"), ({"q": "aide", "kind": "x"}, 422, "invalid_request"),
-    ({"q": "a" * 2001}, 422, "invalid_request"), ({}, 422, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "params,status,code",
+    [
+        ({"q": "   "}, 400, "empty_query"),
+        ({"q": "?!?"}, 400, "no_words"),
+        ({"q": "aide", "kind": "x"}, 422, "invalid_request"),
+        ({"q": "a" * 2001}, 422, "invalid_request"),
+        ({}, 422, "invalid_request"),
+    ],
+)
 def test_search_errors(client, params, status, code):
     is_error(client.get("/v1/search", params=params), status, code)
 
@@ -162,10 +212,14 @@ def test_no_message_content_in_logs(client, caplog):
     import logging
 
     with caplog.at_level(logging.DEBUG):
-        client.post("/v1/chat", json={"messages": [{"role": "user", "content": "ma voisine Josée Pelletier me menace"}]})
+        client.post(
+            "/v1/chat", json={"messages": [{"role": "user", "content": "ma voisine Josée Pelletier me menace"}]}
+        )
         client.get("/v1/services/near", params={"where": "G5L 2Z3"})
         client.get("/v1/search", params={"q": "Pelletier plainte"})
-    ours = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))  # the test client's own log aside
+    ours = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith("httpx")
+    )  # the test client's own log aside
     assert "GET /v1/search 200" in ours  # the access log is there...
     assert "Pelletier" not in ours and "G5L" not in ours  # ...without what the person wrote
 

@@ -12,8 +12,9 @@ from guide.settings import ROOT, Settings
 def _app():
     import tempfile
 
-    s = Settings(index_dir=tempfile.mkdtemp(prefix="guide-fuzz-"), corpus_dir=ROOT / "corpus",
-                 api_rate_limit="100000/minute")
+    s = Settings(
+        index_dir=tempfile.mkdtemp(prefix="guide-fuzz-"), corpus_dir=ROOT / "corpus", api_rate_limit="100000/minute"
+    )
     return create_app(s, engine=Engine(s, writer=None))
 
 

@@ -58,8 +58,9 @@ class FakeEngine:
 
 def fake_client(engine=None, **overrides) -> TestClient:
     s = Settings(**overrides)
-    return TestClient(create_app(s, engine=engine or FakeEngine(retrieval_error="index damaged")),
-                      raise_server_exceptions=False)
+    return TestClient(
+        create_app(s, engine=engine or FakeEngine(retrieval_error="index damaged")), raise_server_exceptions=False
+    )
 
 
 def is_error(resp, status, code=None):
@@ -75,17 +76,26 @@ def is_error(resp, status, code=None):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("engine,reason", [
-    (FakeEngine(retrieval_error="index damaged"), "index damaged"),
-    (FakeEngine(retrieval_error="Chroma server unreachable"), "Chroma server unreachable"),
-    (FakeEngine(), "index not loaded"),  # an engine without retrieval_error, and no index
-])
+@pytest.mark.parametrize(
+    "engine,reason",
+    [
+        (FakeEngine(retrieval_error="index damaged"), "index damaged"),
+        (FakeEngine(retrieval_error="Chroma server unreachable"), "Chroma server unreachable"),
+        (FakeEngine(), "index not loaded"),  # an engine without retrieval_error, and no index
+    ],
+)
 def test_healthz_degraded_without_index(engine, reason):
     with fake_client(engine) as c:
         r = c.get("/healthz")
     assert r.status_code == 200, r.text
-    assert r.json() == {"status": "degraded", "reason": reason, "index_loaded": False, "corpus_version": "",
-                        "records": 0, "embedding_backend": "use"}
+    assert r.json() == {
+        "status": "degraded",
+        "reason": reason,
+        "index_loaded": False,
+        "corpus_version": "",
+        "records": 0,
+        "embedding_backend": "use",
+    }
 
 
 def test_healthz_ok_has_no_reason(settings, index):
@@ -96,8 +106,14 @@ def test_healthz_ok_has_no_reason(settings, index):
     assert d["status"] == "ok" and d["reason"] is None and d["records"] == len(index.records)
 
 
-@pytest.mark.parametrize("engine", [FakeEngine(retrieval_error="disk full"), FakeEngine(),
-                                    FakeEngine(index=object(), retrieval_error="index damaged")])
+@pytest.mark.parametrize(
+    "engine",
+    [
+        FakeEngine(retrieval_error="disk full"),
+        FakeEngine(),
+        FakeEngine(index=object(), retrieval_error="index damaged"),
+    ],
+)
 def test_search_unavailable_when_degraded(engine):
     with fake_client(engine) as c:
         r = c.get("/v1/search", params={"q": "aide à domicile"}, headers={"Origin": ORIGIN})
@@ -117,8 +133,12 @@ def test_search_unavailable_when_degraded(engine):
 def test_one_budget_across_routes_and_healthz_exempt():
     with fake_client(api_rate_limit="4/minute") as c:
         assert all(c.get("/healthz").status_code == 200 for _ in range(10))  # exempt, and uncounted
-        codes = [c.get("/v1/needs").status_code, c.get("/v1/nope").status_code,
-                 c.get("/openapi.json").status_code, c.get("/v1/services/near", params={"where": "Laval"}).status_code]
+        codes = [
+            c.get("/v1/needs").status_code,
+            c.get("/v1/nope").status_code,
+            c.get("/openapi.json").status_code,
+            c.get("/v1/services/near", params={"where": "Laval"}).status_code,
+        ]
         assert 429 not in codes, codes
         r = c.get("/v1/needs")
         is_error(r, 429, "rate_limited")
@@ -135,8 +155,10 @@ def test_remaining_budget_in_headers():
 
 def test_unreachable_storage_falls_back_to_a_process_budget(caplog):
     port = _free_port()  # nothing listens there
-    with caplog.at_level(logging.WARNING, logger="guide.api"), \
-            fake_client(api_rate_limit="2/minute", api_rate_limit_storage=f"redis://127.0.0.1:{port}") as c:
+    with (
+        caplog.at_level(logging.WARNING, logger="guide.api"),
+        fake_client(api_rate_limit="2/minute", api_rate_limit_storage=f"redis://127.0.0.1:{port}") as c,
+    ):
         codes = [c.get("/v1/needs").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert "rate-limit storage unreachable" in caplog.text
@@ -155,8 +177,13 @@ def _security_headers(r):
 
 def test_security_headers_on_every_answer():
     with fake_client() as c:
-        for r in (c.get("/v1/needs"), c.get("/healthz"), c.get("/v1/nope"), c.get("/v1/services/near"),
-                  c.get("/v1/search", params={"q": "aide"})):
+        for r in (
+            c.get("/v1/needs"),
+            c.get("/healthz"),
+            c.get("/v1/nope"),
+            c.get("/v1/services/near"),
+            c.get("/v1/search", params={"q": "aide"}),
+        ):
             _security_headers(r)
             assert r.headers["cache-control"] == "no-store"
             assert r.headers["content-security-policy"].startswith("default-src 'none'")
@@ -184,16 +211,20 @@ def test_docs_csp_allows_its_own_scripts_only():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not Path(os.environ.get("GUIDE_CHROMIUM", "/usr/bin/chromium")).exists(),
-                    reason="/usr/bin/chromium is absent (apt-get install chromium)")
+@pytest.mark.skipif(
+    not Path(os.environ.get("GUIDE_CHROMIUM", "/usr/bin/chromium")).exists(),
+    reason="/usr/bin/chromium is absent (apt-get install chromium)",
+)
 def test_docs_pages_work_in_a_browser_under_their_csp():
     pytest.importorskip("playwright")
     from playwright.sync_api import sync_playwright
 
     s = Settings()
     with live_server(create_app(s, engine=FakeEngine()), s) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=os.environ.get("GUIDE_CHROMIUM", "/usr/bin/chromium"),
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("GUIDE_CHROMIUM", "/usr/bin/chromium"),
+            args=["--headless", "--no-sandbox", "--disable-gpu"],
+        )
         try:
             page = browser.new_page()
             console: list[str] = []
@@ -261,8 +292,9 @@ def test_head_on_get_routes():
 def test_access_log_has_route_templates_and_nothing_written(settings, index, caplog):
     from guide.engine import Engine
 
-    app = create_app(settings.model_copy(update={"api_rate_limit": "1000/minute"}),
-                     engine=Engine(settings, index=index, writer=None))
+    app = create_app(
+        settings.model_copy(update={"api_rate_limit": "1000/minute"}), engine=Engine(settings, index=index, writer=None)
+    )
     with TestClient(app) as c, caplog.at_level(logging.INFO, logger="guide.access"):
         c.get("/v1/services/near", params={"where": "G5L 2Z3", "kind": "clsc"})
         c.get("/v1/search", params={"q": "Pelletier plainte"})
@@ -272,7 +304,12 @@ def test_access_log_has_route_templates_and_nothing_written(settings, index, cap
     lines = [r.getMessage() for r in caplog.records if r.name == "guide.access"]
     assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "guide.access")
     assert [line.rsplit(" ", 1)[0] for line in lines] == [
-        "GET /v1/services/near 200", "GET /v1/search 200", "POST /v1/chat 200", "GET <unmatched> 404", "HEAD /v1/needs 200"]
+        "GET /v1/services/near 200",
+        "GET /v1/search 200",
+        "POST /v1/chat 200",
+        "GET <unmatched> 404",
+        "HEAD /v1/needs 200",
+    ]
     assert all(line.endswith("ms") for line in lines)
     everything = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     assert "G5L" not in everything and "Pelletier" not in everything and "clsc" not in everything
@@ -284,10 +321,13 @@ def test_access_log_is_on_by_default_and_can_be_turned_off(caplog):
         with fake_client(api_access_log=on) as c, caplog.at_level(logging.INFO, logger="guide.access"):
             c.get("/v1/needs")
         assert [r.getMessage().rsplit(" ", 1)[0] for r in caplog.records if r.name == "guide.access"] == (
-            ["GET /v1/needs 200"] if on else [])
+            ["GET /v1/needs 200"] if on else []
+        )
 
 
-@pytest.mark.parametrize("level,expected", [("DEBUG", logging.DEBUG), ("error", logging.ERROR), ("nonsense", logging.WARNING)])
+@pytest.mark.parametrize(
+    "level,expected", [("DEBUG", logging.DEBUG), ("error", logging.ERROR), ("nonsense", logging.WARNING)]
+)
 def test_log_level_is_honoured(level, expected):
     guide_log, access = logging.getLogger("guide"), logging.getLogger("guide.access")
     before = guide_log.level, access.level
@@ -325,11 +365,15 @@ def test_no_cache_holds_a_message_after_the_request(settings, index):
 
     # two made-up words side by side: a whole message (or its folded form) would hold them
     needle = f"{word()} {word()}"
-    app = create_app(settings.model_copy(update={"api_rate_limit": "1000/minute"}),
-                     engine=Engine(settings, index=index, writer=None))
+    app = create_app(
+        settings.model_copy(update={"api_rate_limit": "1000/minute"}), engine=Engine(settings, index=index, writer=None)
+    )
     with TestClient(app) as c:
+
         def send(place: str) -> None:
-            r = c.post("/v1/chat", json={"messages": [{"role": "user", "content": f"je reste à {place}, {needle} me harcèle"}]})
+            r = c.post(
+                "/v1/chat", json={"messages": [{"role": "user", "content": f"je reste à {place}, {needle} me harcèle"}]}
+            )
             assert r.status_code == 200
             r = c.get("/v1/services/near", params={"where": f"{place} {needle}"})
             assert r.status_code in (200, 404)
@@ -422,9 +466,11 @@ def _trickle(sock: socket.socket, pieces, every_s: float, stop: threading.Event)
 def test_no_server_header_and_json_400_for_malformed_http(live):
     r = httpx.get(live + "/healthz")
     assert r.status_code == 200 and "server" not in r.headers
-    for raw in (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
-                b"BLAH\r\n\r\n",
-                b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000):  # incomplete head > 16 KiB
+    for raw in (
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"BLAH\r\n\r\n",
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20_000,
+    ):  # incomplete head > 16 KiB
         with socket.create_connection(("127.0.0.1", _port(live))) as s:
             s.sendall(raw)
             data, _ = _read_until_closed(s, 5)
@@ -454,7 +500,9 @@ def test_a_trickled_request_head_is_cut_off(live):
 def test_a_trickled_body_is_cut_off(live):
     stop = threading.Event()
     with socket.create_connection(("127.0.0.1", _port(live))) as s:
-        s.sendall(b"POST /v1/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{")
+        s.sendall(
+            b"POST /v1/chat HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"
+        )
         t = threading.Thread(target=_trickle, args=(s, [b" "] * 400, 0.1, stop), daemon=True)
         t.start()
         data, took = _read_until_closed(s, 6)
@@ -512,7 +560,9 @@ def test_serve_passes_the_server_options(cli_env, index, monkeypatch):
 
 def ensure_debian_package(command: str, package: str) -> str:
     """Path of ``command``, installing the Debian package when missing (CI runs as root)."""
-    found = shutil.which(command) or next((p for p in (f"/usr/sbin/{command}", f"/usr/bin/{command}") if os.path.exists(p)), None)
+    found = shutil.which(command) or next(
+        (p for p in (f"/usr/sbin/{command}", f"/usr/bin/{command}") if os.path.exists(p)), None
+    )
     if found:
         return found
     if not shutil.which("apt-get") or os.geteuid() != 0:
@@ -520,7 +570,9 @@ def ensure_debian_package(command: str, package: str) -> str:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600)
     r = subprocess.run(["apt-get", "install", "-y", "-qq", package], env=env, capture_output=True, timeout=900)
-    found = shutil.which(command) or next((p for p in (f"/usr/sbin/{command}", f"/usr/bin/{command}") if os.path.exists(p)), None)
+    found = shutil.which(command) or next(
+        (p for p in (f"/usr/sbin/{command}", f"/usr/bin/{command}") if os.path.exists(p)), None
+    )
     if not found:
         pytest.skip(f"apt-get install {package} failed: {r.stderr.decode()[-300:]}")
     return found
@@ -531,9 +583,25 @@ def redis_port(tmp_path_factory):
     exe = ensure_debian_package("redis-server", "redis-server")
     port = _free_port()
     data = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--save", "",
-                             "--appendonly", "no", "--protected-mode", "yes"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 20
         while True:
@@ -563,12 +631,27 @@ def two_servers(redis_port, index, index_dir, tmp_path_factory):
     try:
         for name, trusted in (("a", ""), ("b", "127.0.0.1")):
             port = _free_port()
-            env = dict(os.environ, GUIDE_INDEX_DIR=str(index_dir), GUIDE_API_RATE_LIMIT=f"{LIMIT}/minute",
-                       GUIDE_API_RATE_LIMIT_STORAGE=f"redis://127.0.0.1:{redis_port}",
-                       GUIDE_API_TRUSTED_PROXIES=trusted, FORWARDED_ALLOW_IPS="*")  # uvicorn's own knob: ignored
+            env = dict(
+                os.environ,
+                GUIDE_INDEX_DIR=str(index_dir),
+                GUIDE_API_RATE_LIMIT=f"{LIMIT}/minute",
+                GUIDE_API_RATE_LIMIT_STORAGE=f"redis://127.0.0.1:{redis_port}",
+                GUIDE_API_TRUSTED_PROXIES=trusted,
+                FORWARDED_ALLOW_IPS="*",
+            )  # uvicorn's own knob: ignored
             log = open(logs / f"{name}.log", "wb")
-            procs.append((subprocess.Popen([sys.executable, "-m", "guide.cli", "serve", "--port", str(port)],
-                                           cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT), log))
+            procs.append(
+                (
+                    subprocess.Popen(
+                        [sys.executable, "-m", "guide.cli", "serve", "--port", str(port)],
+                        cwd=str(ROOT),
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    ),
+                    log,
+                )
+            )
             base = f"http://127.0.0.1:{port}"
             deadline = time.time() + 240
             while True:  # one after the other: the first one trains and caches the classifier
@@ -612,8 +695,9 @@ def test_the_budget_is_shared_by_two_processes(two_servers):
 def test_rotating_x_forwarded_for_from_loopback_does_not_evade_the_limit(two_servers):
     (a, _), _ = two_servers
     with _client("127.0.0.3") as c:
-        codes = [c.get(a + "/v1/needs", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
-                 for i in range(LIMIT + 3)]
+        codes = [
+            c.get(a + "/v1/needs", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(LIMIT + 3)
+        ]
     assert codes == [200] * LIMIT + [429] * 3
 
 
@@ -621,15 +705,19 @@ def test_rotating_x_forwarded_for_from_loopback_does_not_evade_the_limit(two_ser
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_key(two_servers):
     (_, b), _ = two_servers
     with _client("127.0.0.1") as c:  # B trusts 127.0.0.1: each forwarded address has its own budget
-        rotating = [c.get(b + "/v1/needs", headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
-                    for i in range(LIMIT + 3)]
-        fixed = [c.get(b + "/v1/needs", headers={"X-Forwarded-For": "192.0.2.77"}).status_code
-                 for _ in range(LIMIT + 2)]
+        rotating = [
+            c.get(b + "/v1/needs", headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(LIMIT + 3)
+        ]
+        fixed = [
+            c.get(b + "/v1/needs", headers={"X-Forwarded-For": "192.0.2.77"}).status_code for _ in range(LIMIT + 2)
+        ]
     assert rotating == [200] * (LIMIT + 3)
     assert fixed == [200] * LIMIT + [429] * 2
     with _client("127.0.0.4") as c:  # an untrusted peer's header is ignored
-        spoofed = [c.get(b + "/v1/needs", headers={"X-Forwarded-For": f"203.0.113.{100 + i}"}).status_code
-                   for i in range(LIMIT + 2)]
+        spoofed = [
+            c.get(b + "/v1/needs", headers={"X-Forwarded-For": f"203.0.113.{100 + i}"}).status_code
+            for i in range(LIMIT + 2)
+        ]
     assert spoofed == [200] * LIMIT + [429] * 2
 
 

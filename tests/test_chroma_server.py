@@ -25,8 +25,11 @@ def _free_port() -> int:
 def chroma_server(tmp_path):
     exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     port = _free_port()
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -44,8 +47,13 @@ def chroma_server(tmp_path):
 
 
 def test_search_through_a_chroma_server(tmp_path, chroma_server, index):
-    s = Settings(index_dir=tmp_path / "idx", corpus_dir=ROOT / "corpus", embedding_backend="use",
-                 chroma_host="127.0.0.1", chroma_port=chroma_server)
+    s = Settings(
+        index_dir=tmp_path / "idx",
+        corpus_dir=ROOT / "corpus",
+        embedding_backend="use",
+        chroma_host="127.0.0.1",
+        chroma_port=chroma_server,
+    )
     assert chroma_client(s).get_settings().chroma_api_impl.endswith("fastapi.FastAPI")  # HTTP, not embedded
     remote = Index.open(s)
     assert remote.store._collection.count() == len(remote.records)

@@ -54,18 +54,21 @@ def test_near_age_offers_youth_sites() -> None:
     assert not any(s["max_age"] for s in adult["services"])
 
 
-@pytest.mark.parametrize("args, code", [
-    (["Montrael"], "unknown_place"),
-    (["Toronto"], "outside_quebec"),
-    (["K1A 0B1"], "outside_quebec"),
-    (["H2L 3C"], "invalid_postal_code"),
-    (["Z9Z 9Z9"], "invalid_postal_code"),
-    (["Sherbrooke", "--need", "nope"], "invalid_need"),
-    (["Sherbrooke", "--limit", "0"], "invalid_limit"),
-    (["Sherbrooke", "--limit", "abc"], "invalid_limit"),
-    (["Sherbrooke", "--kind", "hospital"], "invalid_kind"),
-    (["Sherbrooke", "--age", "old"], "invalid_age"),
-])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["Montrael"], "unknown_place"),
+        (["Toronto"], "outside_quebec"),
+        (["K1A 0B1"], "outside_quebec"),
+        (["H2L 3C"], "invalid_postal_code"),
+        (["Z9Z 9Z9"], "invalid_postal_code"),
+        (["Sherbrooke", "--need", "nope"], "invalid_need"),
+        (["Sherbrooke", "--limit", "0"], "invalid_limit"),
+        (["Sherbrooke", "--limit", "abc"], "invalid_limit"),
+        (["Sherbrooke", "--kind", "hospital"], "invalid_kind"),
+        (["Sherbrooke", "--age", "old"], "invalid_age"),
+    ],
+)
 def test_errors_exit_2_with_json(args: list[str], code: str) -> None:
     res = near(*args, "--json")
     assert res.exit_code == 2
@@ -79,8 +82,14 @@ def test_unknown_place_json_carries_suggestions() -> None:
     assert "Montréal" in payload["error"]["location"]["suggestions"]
 
 
-@pytest.mark.parametrize("args, code", [(["Toronto"], "outside_quebec"), (["Sherbrooke", "--need", "x"], "invalid_need"),
-                                        (["H2L 3C"], "invalid_postal_code")])
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["Toronto"], "outside_quebec"),
+        (["Sherbrooke", "--need", "x"], "invalid_need"),
+        (["H2L 3C"], "invalid_postal_code"),
+    ],
+)
 def test_errors_without_json_go_to_stderr_in_both_languages(args: list[str], code: str) -> None:
     res = near(*args)
     assert res.exit_code == 2

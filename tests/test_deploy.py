@@ -22,8 +22,9 @@ TEMPLATE = ROOT / "deploy" / "nginx.conf"
 
 
 def _which(command: str) -> str | None:
-    return shutil.which(command) or next((p for p in (f"/usr/sbin/{command}", f"/usr/bin/{command}")
-                                          if os.path.exists(p)), None)
+    return shutil.which(command) or next(
+        (p for p in (f"/usr/sbin/{command}", f"/usr/bin/{command}") if os.path.exists(p)), None
+    )
 
 
 def ensure_debian_packages(*packages: tuple[str, str]) -> None:
@@ -43,10 +44,19 @@ def ensure_debian_packages(*packages: tuple[str, str]) -> None:
 
 def test_nginx_template_sets_timeouts_limits_and_forwarding():
     conf = TEMPLATE.read_text()
-    for directive in ("client_header_timeout 10s;", "client_body_timeout 15s;", "send_timeout", "keepalive_timeout",
-                      "limit_req_zone $binary_remote_addr", "limit_req zone=guide_req", "limit_req_status 429;",
-                      "proxy_set_header X-Forwarded-For $remote_addr;", "client_max_body_size 64k;",
-                      "proxy_max_temp_file_size 0;", "server_tokens off;"):
+    for directive in (
+        "client_header_timeout 10s;",
+        "client_body_timeout 15s;",
+        "send_timeout",
+        "keepalive_timeout",
+        "limit_req_zone $binary_remote_addr",
+        "limit_req zone=guide_req",
+        "limit_req_status 429;",
+        "proxy_set_header X-Forwarded-For $remote_addr;",
+        "client_max_body_size 64k;",
+        "proxy_max_temp_file_size 0;",
+        "server_tokens off;",
+    ):
         assert directive in conf, directive
     log_format = re.search(r"log_format guide '([^']*)'", conf).group(1)
     assert "$request " not in log_format + " " and "$args" not in log_format and "$request_uri" not in log_format
@@ -57,8 +67,14 @@ def test_nginx_template_sets_timeouts_limits_and_forwarding():
 def test_cluster_script_runs_the_topology_and_cleans_up():
     ensure_debian_packages(("nginx", "nginx"), ("redis-server", "redis-server"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUIDE_")}
-    r = subprocess.run(["bash", str(SCRIPT), "--requests", "20", "--concurrency", "4"], cwd=str(ROOT), env=env,
-                       capture_output=True, text=True, timeout=900)
+    r = subprocess.run(
+        ["bash", str(SCRIPT), "--requests", "20", "--concurrency", "4"],
+        cwd=str(ROOT),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     out = r.stdout
     assert r.returncode == 0, out[-3000:] + r.stderr[-3000:]
     assert "proxy GET /v1/services/near: 200" in out and "proxy POST /v1/chat: 200" in out
@@ -67,8 +83,12 @@ def test_cluster_script_runs_the_topology_and_cleans_up():
     proxied = out.split("== benchmark through nginx", 1)[1].split("== benchmark against one API process", 1)
     for section in proxied:
         for route in ("/v1/services/near", "/v1/chat"):
-            line = re.search(rf"^{re.escape(route)} +20 requests, 4 clients: +([\d.]+) req/s +p50 +([\d.]+) ms +"
-                             rf"p95 +([\d.]+) ms +errors (\d+)$", section, re.M)
+            line = re.search(
+                rf"^{re.escape(route)} +20 requests, 4 clients: +([\d.]+) req/s +p50 +([\d.]+) ms +"
+                rf"p95 +([\d.]+) ms +errors (\d+)$",
+                section,
+                re.M,
+            )
             assert line and line.group(4) == "0", section
     # stopped cleanly: its temp directory is gone and nothing listens any more on its ports
     tmp = re.search(r"== cluster in (\S+)", out).group(1)

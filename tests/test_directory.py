@@ -24,8 +24,20 @@ from guide.settings import get_settings
 CORPUS = get_settings().corpus_dir
 M02 = CORPUS / "sources" / "msss_m02" / "installationscsv.csv"
 DIRECTORY = CORPUS / "directory"
-CONTRACT = ("id", "name", "kind", "phone", "address", "municipality", "postal_code", "distance_km", "no_referral",
-            "hours", "source", "assured_date")
+CONTRACT = (
+    "id",
+    "name",
+    "kind",
+    "phone",
+    "address",
+    "municipality",
+    "postal_code",
+    "distance_km",
+    "no_referral",
+    "hours",
+    "source",
+    "assured_date",
+)
 REQUIRED_NEEDS = """separation_grief exhaustion mental_health suicide domestic_violence sexual_violence crime_victims
 child_protection parenting youth seniors_isolation elder_mistreatment caregivers addiction gambling poverty_food
 housing_homelessness job_loss immigration lgbtq disability_autism disaster school_bullying indigenous poisoning
@@ -53,6 +65,7 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
 
 # --- classification -----------------------------------------------------------------------------
 
+
 def test_every_installation_is_classified_with_a_reason(m02_rows: list[dict[str, str]]) -> None:
     with (DIRECTORY / "reports" / "m02_import_report.csv").open(encoding="utf-8", newline="") as fh:
         report = list(csv.DictReader(fh))
@@ -66,25 +79,28 @@ def test_every_installation_is_classified_with_a_reason(m02_rows: list[dict[str,
     assert sum(r["status"] == "accepted" for r in report) == len(load_directory(DIRECTORY).located)
 
 
-@pytest.mark.parametrize("code, expected, reason", [
-    ("51245629", "not_intake", "birth_centre"),      # MAISON DE NAISSANCE ANNE-COURTEMANCHE
-    ("51226934", "not_intake", "birth_centre"),      # MAISON DE NAISSANCE COLETTE-JULIEN
-    ("55616940", "not_intake", "birth_centre"),      # CENTRE DE SERVICES AMBULATOIRES ET MAISON DE NAISSANCE LOUVAIN
-    ("51248920", "youth_only", "aire_ouverte"),      # AIRE OUVERTE DU MÉTRO-BERRI
-    ("51246411", "youth_only", "aire_ouverte"),      # CLSC - AIRE OUVERTE (Saguenay)
-    ("51229078", "intake_point", "clsc"),            # CENTRE DE SERVICES AMBULATOIRES, CLSC ET AIRE OUVERTE ...
-    ("51248482", "intake_point", "clsc"),            # CLSC ET MAISON DE NAISSANCE DE LAURIER
-    ("51234490", "not_intake", "detention"),         # CLSC DE L'ÉTABLISSEMENT-DE-DÉTENTION
-    ("51217768", "not_intake", "residential"),       # CENTRE D'HÉBERGEMENT VILLA MARIA
-    ("51219103", "not_intake", "youth_protection"),  # CPEJ MONT-D'YOUVILLE
-    ("51228278", "not_intake", "hospital"),          # HÔPITAL GÉNÉRAL DU LAKESHORE (Pointe-Claire has a CLSC)
-    ("51226892", "intake_point", "sole_door"),       # HÔPITAL D'AMQUI (only CLSC-mission point in Amqui)
-    ("51235554", "not_intake", "day_centre"),        # MSDC EASTMAIN
-    ("51235489", "intake_point", "cree_cmc"),        # CMC MISTISSINI
-    ("52573714", "intake_point", "nunavik_dispensary"),
-    ("51228484", "intake_point", "clsc"),            # CLSC D'AHUNTSIC
-    ("12387692", "not_intake", "no_clsc_mission"),   # CHSLD POLONAIS MARIE-CURIE-SKLODOWSKA
-])
+@pytest.mark.parametrize(
+    "code, expected, reason",
+    [
+        ("51245629", "not_intake", "birth_centre"),  # MAISON DE NAISSANCE ANNE-COURTEMANCHE
+        ("51226934", "not_intake", "birth_centre"),  # MAISON DE NAISSANCE COLETTE-JULIEN
+        ("55616940", "not_intake", "birth_centre"),  # CENTRE DE SERVICES AMBULATOIRES ET MAISON DE NAISSANCE LOUVAIN
+        ("51248920", "youth_only", "aire_ouverte"),  # AIRE OUVERTE DU MÉTRO-BERRI
+        ("51246411", "youth_only", "aire_ouverte"),  # CLSC - AIRE OUVERTE (Saguenay)
+        ("51229078", "intake_point", "clsc"),  # CENTRE DE SERVICES AMBULATOIRES, CLSC ET AIRE OUVERTE ...
+        ("51248482", "intake_point", "clsc"),  # CLSC ET MAISON DE NAISSANCE DE LAURIER
+        ("51234490", "not_intake", "detention"),  # CLSC DE L'ÉTABLISSEMENT-DE-DÉTENTION
+        ("51217768", "not_intake", "residential"),  # CENTRE D'HÉBERGEMENT VILLA MARIA
+        ("51219103", "not_intake", "youth_protection"),  # CPEJ MONT-D'YOUVILLE
+        ("51228278", "not_intake", "hospital"),  # HÔPITAL GÉNÉRAL DU LAKESHORE (Pointe-Claire has a CLSC)
+        ("51226892", "intake_point", "sole_door"),  # HÔPITAL D'AMQUI (only CLSC-mission point in Amqui)
+        ("51235554", "not_intake", "day_centre"),  # MSDC EASTMAIN
+        ("51235489", "intake_point", "cree_cmc"),  # CMC MISTISSINI
+        ("52573714", "intake_point", "nunavik_dispensary"),
+        ("51228484", "intake_point", "clsc"),  # CLSC D'AHUNTSIC
+        ("12387692", "not_intake", "no_clsc_mission"),  # CHSLD POLONAIS MARIE-CURIE-SKLODOWSKA
+    ],
+)
 def test_classification(m02_rows: list[dict[str, str]], code: str, expected: str, reason: str) -> None:
     classes = dict(zip((r["INSTAL_COD"] for r in m02_rows), classify(m02_rows), strict=True))
     assert (classes[code].classification, classes[code].reason_code) == (expected, reason)
@@ -103,13 +119,14 @@ def test_birth_centres_and_aire_ouverte_are_not_offered_as_general_intake() -> N
     montreal = resolve("H2L 3C3")
     adult = [s["id"] for s in services_near(montreal, kind="clsc", limit=50)]
     young = [s["id"] for s in services_near(montreal, kind="clsc", limit=50, age=17)]
-    assert "svc-clsc-51248920" not in adult                 # Aire ouverte du Métro-Berri
+    assert "svc-clsc-51248920" not in adult  # Aire ouverte du Métro-Berri
     assert "svc-clsc-51248920" in young
     assert "svc-clsc-51248920" not in [s["id"] for s in services_near(montreal, kind="clsc", limit=50, age=40)]
     assert "svc-clsc-51248920" not in [s["id"] for s in services_near(montreal, kind="clsc", limit=50, age=10)]
 
 
 # --- HSDS tables --------------------------------------------------------------------------------
+
 
 def test_tables_follow_the_hsds_schema() -> None:
     spec = fields(CORPUS)
@@ -139,8 +156,14 @@ def test_clsc_points_keep_territory_codes_and_phones_only_from_the_regional_sour
     d = load_directory(DIRECTORY)
     clsc = [e for e in d.located if e.kind == "clsc"]
     assert len(clsc) > 400
-    switchboards = {"svc-clsc-51229003", "svc-clsc-51227528", "svc-clsc-54583448", "svc-clsc-51230431",
-                    "svc-clsc-51218824", "svc-clsc-51229110"}  # the six "numéro général du CLSC" rows
+    switchboards = {
+        "svc-clsc-51229003",
+        "svc-clsc-51227528",
+        "svc-clsc-54583448",
+        "svc-clsc-51230431",
+        "svc-clsc-51218824",
+        "svc-clsc-51229110",
+    }  # the six "numéro général du CLSC" rows
     for e in clsc:
         assert (e.phone is not None) == (e.id in switchboards), e.id
         assert e.phone_alternates == () and e.text_sms is None
@@ -157,8 +180,12 @@ def test_clsc_points_keep_territory_codes_and_phones_only_from_the_regional_sour
     assert not [p for p in t["phones"] if p.get("location_id") in m02_locations]
 
 
-SOURCE_FILES = ("helplines/helplines.csv", "helplines/lines_more.csv", "emergency/emergency_lines.csv",
-                "regional_lines/regional_lines.csv")
+SOURCE_FILES = (
+    "helplines/helplines.csv",
+    "helplines/lines_more.csv",
+    "emergency/emergency_lines.csv",
+    "regional_lines/regional_lines.csv",
+)
 
 
 def _source_digits() -> set[str]:
@@ -166,7 +193,9 @@ def _source_digits() -> set[str]:
     for name in SOURCE_FILES:
         text = (CORPUS / "sources" / name).read_text(encoding="utf-8")
         # Ten-digit numbers with an optional leading 1, and standalone 3- to 6-digit numbers (811, 535353).
-        for m in re.finditer(r"(?<!\d)(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}(?!\d)|(?<![\d-])\d{3,6}(?![\d-])", text):
+        for m in re.finditer(
+            r"(?<!\d)(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}(?!\d)|(?<![\d-])\d{3,6}(?![\d-])", text
+        ):
             found.add(re.sub(r"\D", "", m.group(0)))
     return found
 
@@ -216,6 +245,7 @@ def test_lines_kinds_and_verification() -> None:
 
 # --- needs --------------------------------------------------------------------------------------
 
+
 def test_needs_taxonomy() -> None:
     needs = load_needs(CORPUS)
     ids = [n.id for n in needs]
@@ -247,29 +277,33 @@ def test_services_are_tagged_with_needs() -> None:
 
 # --- services near ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("place, municipality, instal_cod", [
-    ("H2L 3C3", "Montréal", "51218170"),          # CLSC de la Visitation, at that very postal code
-    ("G1R 2J6", "Québec", None),                  # Hôtel-Dieu de Québec's postal code
-    ("Rimouski", "Rimouski", "51222933"),
-    ("G5L 6J2", "Rimouski", None),
-    ("Gaspé", "Gaspé", "51236255"),
-    ("G4X 2W2", "Gaspé", None),
-    ("Sept-Îles", "Sept-Îles", None),
-    ("G4R 5E3", "Sept-Îles", None),
-    ("Val-d'Or", "Val-d'Or", None),
-    ("J9P 2C9", "Val-d'Or", None),
-    ("Gatineau", "Gatineau", None),
-    ("J9H 6H9", "Gatineau", None),                # Aylmer sector
-    ("Sherbrooke", "Sherbrooke", None),
-    ("J1H 5N4", "Sherbrooke", None),
-    ("Saguenay", "Saguenay", None),
-    ("Jonquière", "Saguenay", "51224558"),        # CLSC de Jonquière
-    ("Kuujjuaq", "Kuujjuaq", "51248326"),         # Centre de santé Tulattavik de l'Ungava
-    ("Puvirnituq", "Puvirnituq", "51235141"),     # Centre de santé Inuulitsivik
-    ("Mistissini", "Mistissini", "51235489"),     # CMC Mistissini
-    ("Baie-Comeau", "Baie-Comeau", None),
-    ("Trois-Rivières", "Trois-Rivières", None),
-])
+
+@pytest.mark.parametrize(
+    "place, municipality, instal_cod",
+    [
+        ("H2L 3C3", "Montréal", "51218170"),  # CLSC de la Visitation, at that very postal code
+        ("G1R 2J6", "Québec", None),  # Hôtel-Dieu de Québec's postal code
+        ("Rimouski", "Rimouski", "51222933"),
+        ("G5L 6J2", "Rimouski", None),
+        ("Gaspé", "Gaspé", "51236255"),
+        ("G4X 2W2", "Gaspé", None),
+        ("Sept-Îles", "Sept-Îles", None),
+        ("G4R 5E3", "Sept-Îles", None),
+        ("Val-d'Or", "Val-d'Or", None),
+        ("J9P 2C9", "Val-d'Or", None),
+        ("Gatineau", "Gatineau", None),
+        ("J9H 6H9", "Gatineau", None),  # Aylmer sector
+        ("Sherbrooke", "Sherbrooke", None),
+        ("J1H 5N4", "Sherbrooke", None),
+        ("Saguenay", "Saguenay", None),
+        ("Jonquière", "Saguenay", "51224558"),  # CLSC de Jonquière
+        ("Kuujjuaq", "Kuujjuaq", "51248326"),  # Centre de santé Tulattavik de l'Ungava
+        ("Puvirnituq", "Puvirnituq", "51235141"),  # Centre de santé Inuulitsivik
+        ("Mistissini", "Mistissini", "51235489"),  # CMC Mistissini
+        ("Baie-Comeau", "Baie-Comeau", None),
+        ("Trois-Rivières", "Trois-Rivières", None),
+    ],
+)
 def test_nearest_clsc(place: str, municipality: str, instal_cod: str | None) -> None:
     first = services_near(place, kind="clsc", limit=1)[0]
     assert first["municipality"] == municipality
@@ -314,8 +348,10 @@ def test_need_filters_lines_and_regional_dpj() -> None:
     assert laval[0] == "regional-13-dpj-directeur-de-la-protection-de-la-jeuness"  # the CDPDJ list's Laval line
     assert not any(i.startswith(("line-dpj", "regional-06")) for i in laval)
     assert ids("Laval", "gambling")[0] == "line-jeu-aide-et-reference"
-    assert ids("Gaspé", "suicide")[:2] == ["line-ligne-quebecoise-de-prevention-du-suicide-1-866",
-                                           "line-9-8-8-ligne-d-aide-en-cas-de-crise-de-suicide"]
+    assert ids("Gaspé", "suicide")[:2] == [
+        "line-ligne-quebecoise-de-prevention-du-suicide-1-866",
+        "line-9-8-8-ligne-d-aide-en-cas-de-crise-de-suicide",
+    ]
     poison = services_near("Québec", need="poisoning")
     assert poison[0]["id"] == "line-centre-antipoison-du-quebec"  # no CLSC for a poisoning
 
@@ -337,6 +373,7 @@ def test_error_location_still_gets_province_wide_lines() -> None:
 
 # --- records ------------------------------------------------------------------------------------
 
+
 def test_records_one_per_intake_point() -> None:
     records = build_records(CORPUS)
     d = load_directory(DIRECTORY)
@@ -350,11 +387,13 @@ def test_records_one_per_intake_point() -> None:
 
 # --- importers ----------------------------------------------------------------------------------
 
+
 def test_committed_directory_is_what_the_importer_writes(tmp_corpus: Path) -> None:
     importer.import_m02(tmp_corpus / M02.relative_to(CORPUS), corpus_dir=tmp_corpus)
     assert _snapshot(tmp_corpus / "directory") == _snapshot(DIRECTORY), (
         "corpus/directory is stale (help lines, needs.yaml or the importer changed): run "
-        "`guide directory import-m02 corpus/sources/msss_m02/installationscsv.csv`")
+        "`guide directory import-m02 corpus/sources/msss_m02/installationscsv.csv`"
+    )
 
 
 def test_import_is_idempotent(tmp_corpus: Path) -> None:
@@ -416,41 +455,85 @@ def _write(path: Path, rows: list[dict[str, str]]) -> None:
 def _hsds_export(root: Path) -> Path:
     d = root / "export-211"
     d.mkdir()
-    _write(d / "organizations.csv", [
-        {"id": "org-1", "name": "Maison de la famille du quartier", "description": "Organisme communautaire"},
-        {"id": "org-2", "name": "", "description": "no name"},
-    ])
-    _write(d / "services.csv", [
-        {"id": "svc-1", "organization_id": "org-1", "name": "Halte-répit parents", "status": "active"},
-        {"id": "svc-2", "organization_id": "org-2", "name": "Orphan", "status": "active"},
-        {"id": "svc-3", "organization_id": "org-1", "name": "Bad status", "status": "open"},
-    ])
-    _write(d / "locations.csv", [
-        {"id": "loc-1", "name": "Local Plateau", "latitude": "45.5250", "longitude": "-73.5800"},
-        {"id": "loc-2", "name": "Toronto office", "latitude": "43.6532", "longitude": "-79.3832"},
-        {"id": "loc-3", "name": "No coordinates", "latitude": "", "longitude": ""},
-        {"id": "loc-4", "name": "Placed by postal code", "latitude": "", "longitude": ""},
-    ])
-    _write(d / "addresses.csv", [
-        {"id": "a-1", "location_id": "loc-1", "address_1": "1234, rue Rachel Est", "city": "Montréal",
-         "state_province": "QC", "postal_code": "H2J 2J9", "country": "CA", "address_type": "physical"},
-        {"id": "a-3", "location_id": "loc-3", "address_1": "1, rue X", "city": "Montréal", "state_province": "QC",
-         "postal_code": "H2J 2J", "country": "CA", "address_type": "physical"},
-        {"id": "a-4", "location_id": "loc-4", "address_1": "2, rue Y", "city": "Rimouski", "state_province": "QC",
-         "postal_code": "G5L 6J2", "country": "CA", "address_type": "physical"},
-    ])
-    _write(d / "service_at_location.csv", [
-        {"id": "sal-1", "service_id": "svc-1", "location_id": "loc-1"},
-        {"id": "sal-2", "service_id": "svc-1", "location_id": "loc-2"},
-        {"id": "sal-4", "service_id": "svc-1", "location_id": "loc-4"},
-    ])
-    _write(d / "phones.csv", [
-        {"id": "p-1", "service_id": "svc-1", "number": "514 555-0199", "type": "voice"},
-        {"id": "p-2", "service_id": "svc-1", "number": "555-01", "type": "voice"},
-    ])
+    _write(
+        d / "organizations.csv",
+        [
+            {"id": "org-1", "name": "Maison de la famille du quartier", "description": "Organisme communautaire"},
+            {"id": "org-2", "name": "", "description": "no name"},
+        ],
+    )
+    _write(
+        d / "services.csv",
+        [
+            {"id": "svc-1", "organization_id": "org-1", "name": "Halte-répit parents", "status": "active"},
+            {"id": "svc-2", "organization_id": "org-2", "name": "Orphan", "status": "active"},
+            {"id": "svc-3", "organization_id": "org-1", "name": "Bad status", "status": "open"},
+        ],
+    )
+    _write(
+        d / "locations.csv",
+        [
+            {"id": "loc-1", "name": "Local Plateau", "latitude": "45.5250", "longitude": "-73.5800"},
+            {"id": "loc-2", "name": "Toronto office", "latitude": "43.6532", "longitude": "-79.3832"},
+            {"id": "loc-3", "name": "No coordinates", "latitude": "", "longitude": ""},
+            {"id": "loc-4", "name": "Placed by postal code", "latitude": "", "longitude": ""},
+        ],
+    )
+    _write(
+        d / "addresses.csv",
+        [
+            {
+                "id": "a-1",
+                "location_id": "loc-1",
+                "address_1": "1234, rue Rachel Est",
+                "city": "Montréal",
+                "state_province": "QC",
+                "postal_code": "H2J 2J9",
+                "country": "CA",
+                "address_type": "physical",
+            },
+            {
+                "id": "a-3",
+                "location_id": "loc-3",
+                "address_1": "1, rue X",
+                "city": "Montréal",
+                "state_province": "QC",
+                "postal_code": "H2J 2J",
+                "country": "CA",
+                "address_type": "physical",
+            },
+            {
+                "id": "a-4",
+                "location_id": "loc-4",
+                "address_1": "2, rue Y",
+                "city": "Rimouski",
+                "state_province": "QC",
+                "postal_code": "G5L 6J2",
+                "country": "CA",
+                "address_type": "physical",
+            },
+        ],
+    )
+    _write(
+        d / "service_at_location.csv",
+        [
+            {"id": "sal-1", "service_id": "svc-1", "location_id": "loc-1"},
+            {"id": "sal-2", "service_id": "svc-1", "location_id": "loc-2"},
+            {"id": "sal-4", "service_id": "svc-1", "location_id": "loc-4"},
+        ],
+    )
+    _write(
+        d / "phones.csv",
+        [
+            {"id": "p-1", "service_id": "svc-1", "number": "514 555-0199", "type": "voice"},
+            {"id": "p-2", "service_id": "svc-1", "number": "555-01", "type": "voice"},
+        ],
+    )
     _write(d / "taxonomy_terms.csv", [{"id": "t-1", "code": "parenting", "name": "Parents", "description": "x"}])
-    _write(d / "attributes.csv", [{"id": "at-1", "link_id": "svc-1", "taxonomy_term_id": "t-1",
-                                   "link_entity": "service", "value": ""}])
+    _write(
+        d / "attributes.csv",
+        [{"id": "at-1", "link_id": "svc-1", "taxonomy_term_id": "t-1", "link_entity": "service", "value": ""}],
+    )
     return d
 
 
@@ -471,8 +554,7 @@ def test_hsds_import_validates_merges_and_is_idempotent(tmp_corpus: Path, tmp_pa
     assert "invalid phone number" in report[("phones", "p-2")]["reason"]
     assert report[("locations", "loc-4")]["status"] == "accepted"
 
-    out = services_near(resolve("H2J 2J9", tmp_corpus), kind="all", need="parenting", limit=3,
-                        corpus_dir=tmp_corpus)
+    out = services_near(resolve("H2J 2J9", tmp_corpus), kind="all", need="parenting", limit=3, corpus_dir=tmp_corpus)
     community = [s for s in out if s["kind"] == "community"]
     assert community and community[0]["name"] == "Local Plateau" and community[0]["phone"] == "514 555-0199"
     assert community[0]["no_referral"] is False and "parenting" in community[0]["needs"]
@@ -488,9 +570,15 @@ def test_hsds_import_validates_merges_and_is_idempotent(tmp_corpus: Path, tmp_pa
 def test_english_display_name_keeps_the_official_name():
     from guide.directory.near import display_name
 
-    line = {"name": "Ligne québécoise de prévention du suicide (1 866 APPELLE)", "name_en": "Quebec suicide prevention line"}
+    line = {
+        "name": "Ligne québécoise de prévention du suicide (1 866 APPELLE)",
+        "name_en": "Quebec suicide prevention line",
+    }
     assert display_name(line, "fr") == line["name"]
-    assert display_name(line, "en") == "Ligne québécoise de prévention du suicide (1 866 APPELLE) — Quebec suicide prevention line"
+    assert (
+        display_name(line, "en")
+        == "Ligne québécoise de prévention du suicide (1 866 APPELLE) — Quebec suicide prevention line"
+    )
     sos = {"name": "SOS violence conjugale", "name_en": "SOS violence conjugale (domestic violence)"}
     assert display_name(sos, "en") == "SOS violence conjugale (domestic violence)"
     assert display_name({"name": "CLSC de Hull", "name_en": None}, "en") == "CLSC de Hull"
@@ -500,6 +588,8 @@ def test_lines_carry_their_english_name_from_the_source(settings):
     from guide.directory.near import services_near
     from guide.geo import resolve
 
-    out = services_near(resolve("Laval", settings.corpus_dir), kind="helpline", need="suicide", corpus_dir=settings.corpus_dir)
+    out = services_near(
+        resolve("Laval", settings.corpus_dir), kind="helpline", need="suicide", corpus_dir=settings.corpus_dir
+    )
     suicide_line = next(s for s in out if "APPELLE" in s["name"])
     assert suicide_line["name_en"] and "suicide" in suicide_line["name_en"].lower()

@@ -26,7 +26,9 @@ def test_metrics_on_known_cases():
 
 def test_malformed_set_names_the_line(tmp_path):
     bad = tmp_path / "q.yaml"
-    bad.write_text("questions:\n  - id: q1\n    q: bonjour\n    relevant: [decl-principe-2-1]\n  - id: q2\n    q: salut\n")
+    bad.write_text(
+        "questions:\n  - id: q1\n    q: bonjour\n    relevant: [decl-principe-2-1]\n  - id: q2\n    q: salut\n"
+    )
     with pytest.raises(SetError, match=r"q.yaml:5: .*relevant"):
         load_questions(bad)
     bad.write_text("questions:\n  - id: q1\n    q: x\n    relevant: [nope]\n")

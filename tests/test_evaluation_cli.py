@@ -72,8 +72,11 @@ def test_export_then_import_review_through_the_cli(cli_env, index, tmp_path):
     r = run(["import-review", *filled, "--json"])
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
-    assert res["answers"] == 3 and res["overall"]["agreement"] == {"method": "cohen", "kappa": 1.0,
-                                                                   "observed_agreement": 1.0}
+    assert res["answers"] == 3 and res["overall"]["agreement"] == {
+        "method": "cohen",
+        "kappa": 1.0,
+        "observed_agreement": 1.0,
+    }
     r = run(["import-review", filled[0]])
     assert r.exit_code == 0 and "Un·e seul·e évaluateur·rice" in r.output
 
@@ -88,8 +91,15 @@ def test_small_suite_writes_the_three_files(cli_env, index, tmp_path):
         assert (out / name).stat().st_size > 0, name
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     keys = {h["key"] for h in report["headline"]}
-    assert {"crisis_recall", "false_alarm_rate", "need_accuracy", "grounded_answers", "retrieval_mrr@10",
-            "latency_p95_ms", "cold_start_s"} <= keys
+    assert {
+        "crisis_recall",
+        "false_alarm_rate",
+        "need_accuracy",
+        "grounded_answers",
+        "retrieval_mrr@10",
+        "latency_p95_ms",
+        "cold_start_s",
+    } <= keys
     for h in report["headline"]:
         assert h["guide"] is not None and h["baseline"] is not None, h
     conv = report["conversations"]["guide"]

@@ -41,8 +41,16 @@ def rights():
 
 def answer(text: str, cited: list[str], services: list[dict] | None = None, location: dict | None = None) -> Answer:
     cites = [Citation(id=c, kind="service", title=c, reference="", excerpt="", source={}) for c in cited]
-    return Answer(language="fr", crisis=Crisis(), answer=text, services=services or [], citations=cites, needs=[],
-                  location=location, state=ConversationState())
+    return Answer(
+        language="fr",
+        crisis=Crisis(),
+        answer=text,
+        services=services or [],
+        citations=cites,
+        needs=[],
+        location=location,
+        state=ConversationState(),
+    )
 
 
 def kinds(res) -> list[str]:
@@ -103,8 +111,11 @@ def test_article_numbers_and_verification_labels_of_rights(src, rights):
     r = rights["right-info-services"]
     art, label = r.metadata["lssss_article"], r.metadata["lssss_label"]
     assert label != "verified"  # the test needs an article that is not verified
-    fr_label = {"secondary source": "source secondaire", "partly verified": "en partie vérifié",
-                "unverified": "non vérifié"}[label]
+    fr_label = {
+        "secondary source": "source secondaire",
+        "partly verified": "en partie vérifié",
+        "unverified": "non vérifié",
+    }[label]
     good = answer(f"Être informé (ancienne loi : LSSSS (RLRQ c. S-4.2) art. {art}, {fr_label}) [1]", [r.id])
     assert check_answer(good, src).ok
     as_verified = answer(f"Être informé (ancienne loi : LSSSS (RLRQ c. S-4.2) art. {art}, vérifié) [1]", [r.id])
@@ -117,8 +128,11 @@ def test_article_numbers_and_verification_labels_of_rights(src, rights):
 
 
 def test_a_verified_article_may_be_called_verified(src, rights):
-    verified = [r for r in rights.values() if r.metadata.get("lssss_label") == "verified"
-                and str(r.metadata.get("lssss_article", ""))[:1].isdigit()]
+    verified = [
+        r
+        for r in rights.values()
+        if r.metadata.get("lssss_label") == "verified" and str(r.metadata.get("lssss_article", ""))[:1].isdigit()
+    ]
     assert verified
     r = verified[0]
     text = f"(former Act: LSSSS (RLRQ c. S-4.2) art. {r.metadata['lssss_article']}, verified) [1]"
@@ -131,7 +145,9 @@ def test_unverified_line_must_carry_the_notice(src, lines):
     bare = answer(f"• {s['name']} : {s['phone']} ({s['hours']})", [PARENTS], [s])
     res = check_answer(bare, src)
     assert kinds(res) == ["unverified_notice"]
-    noticed = answer(f"• {s['name']} : {s['phone']} ({s['hours']}) — information non vérifiée, à confirmer", [PARENTS], [s])
+    noticed = answer(
+        f"• {s['name']} : {s['phone']} ({s['hours']}) — information non vérifiée, à confirmer", [PARENTS], [s]
+    )
     assert check_answer(noticed, src).ok
 
 
@@ -152,9 +168,12 @@ def test_real_answers_of_the_engine_are_grounded(settings, index, src):
 
     engine = Engine(settings, index=index)
     phones = 0
-    for text, where in (("je me sens seul et épuisé", "Rimouski"), ("mon fils ado veut parler à quelqu'un", "J1H"),
-                        ("je veux porter plainte, on me refuse des services", "Gatineau"),
-                        ("I want to die tonight", None)):
+    for text, where in (
+        ("je me sens seul et épuisé", "Rimouski"),
+        ("mon fils ado veut parler à quelqu'un", "J1H"),
+        ("je veux porter plainte, on me refuse des services", "Gatineau"),
+        ("I want to die tonight", None),
+    ):
         a = engine.ask(text, where=where)
         res = check_answer(a, src)
         assert res.ok, (text, res.problems)

@@ -23,27 +23,45 @@ from guide.evaluation.review import (  # noqa: E402
 )
 from guide.settings import ROOT, Settings  # noqa: E402
 
-MESSAGES = [{"id": f"m{i:03d}", "text": f"message {i}", "lang": "fr"} for i in range(1, 13)] + \
-    [{"id": "bad", "text": "", "kind": "bad_input"}]
+MESSAGES = [{"id": f"m{i:03d}", "text": f"message {i}", "lang": "fr"} for i in range(1, 13)] + [
+    {"id": "bad", "text": "", "kind": "bad_input"}
+]
 
 
 class FakeEngine:
     """Answers instantly: three sentences, two real citations."""
 
     def ask(self, text, where=None, lang=None, state=None):
-        cites = [Citation(id="decl-principe-2-1", kind="declaration", title="Principe 2", reference="Déclaration",
-                          excerpt="…", source={}),
-                 Citation(id="right-info-services", kind="right", title="Être informé", reference="LSSSS", excerpt="…",
-                          source={})]
-        return Answer(language="fr", crisis=Crisis(), answer=f"Merci. Vous avez écrit : {text}.\nAppelez l'Info-Social.",
-                      services=[], citations=cites, needs=[], state=ConversationState())
+        cites = [
+            Citation(
+                id="decl-principe-2-1",
+                kind="declaration",
+                title="Principe 2",
+                reference="Déclaration",
+                excerpt="…",
+                source={},
+            ),
+            Citation(
+                id="right-info-services", kind="right", title="Être informé", reference="LSSSS", excerpt="…", source={}
+            ),
+        ]
+        return Answer(
+            language="fr",
+            crisis=Crisis(),
+            answer=f"Merci. Vous avez écrit : {text}.\nAppelez l'Info-Social.",
+            services=[],
+            citations=cites,
+            needs=[],
+            state=ConversationState(),
+        )
 
 
 @pytest.fixture()
 def exported(tmp_path):
     path = tmp_path / "revue.xlsx"
-    info = export_review(path, n=5, seed=3, settings=Settings(corpus_dir=ROOT / "corpus"), messages=MESSAGES,
-                         engine=FakeEngine())
+    info = export_review(
+        path, n=5, seed=3, settings=Settings(corpus_dir=ROOT / "corpus"), messages=MESSAGES, engine=FakeEngine()
+    )
     return path, info
 
 
@@ -154,7 +172,9 @@ def test_malformed_workbooks_are_refused_clearly(exported, tmp_path):
 def test_sheets_of_different_exports_are_not_compared(exported, tmp_path):
     path, _ = exported
     other = tmp_path / "autre-export.xlsx"
-    export_review(other, n=5, seed=9, settings=Settings(corpus_dir=ROOT / "corpus"), messages=MESSAGES, engine=FakeEngine())
+    export_review(
+        other, n=5, seed=9, settings=Settings(corpus_dir=ROOT / "corpus"), messages=MESSAGES, engine=FakeEngine()
+    )
     a = fill(path, tmp_path / "a.xlsx", lambda r, j: 3)
     b = fill(other, tmp_path / "b.xlsx", lambda r, j: 3)
     with pytest.raises(ReviewError, match="b.xlsx : export .* différent"):

@@ -73,24 +73,30 @@ def test_missing_or_empty_directory_is_a_clear_error(tmp_path):
         resolve_set(str(tmp_path), settings())
 
 
-@pytest.mark.parametrize("item, pattern", [
-    ('  - id: a2\n    lang: fr\n', r"messages.yaml:9: missing text"),
-    ('  - id: a2\n    text: "x"\n    lang: de\n', r"messages.yaml:9: lang must be fr or en"),
-    ('  - id: a2\n    text: "x"\n    crisis: true\n', r"messages.yaml:9: a crisis message needs its crisis_kind"),
-    ('  - id: a2\n    text: "x"\n    crisis: true\n    crisis_kind: volcano\n', r"messages.yaml:9: unknown crisis_kind 'volcano'"),
-    ('  - id: a2\n    text: "x"\n    needs: [no_such_need]\n', r"messages.yaml:9: unknown need id"),
-    ('  - id: a2\n    text: "x"\n    lines: [line-no-such-line]\n', r"messages.yaml:9: unknown line id"),
-    ('  - id: a2\n    text: "x"\n    needs: general_distress\n', r"messages.yaml:9: 'needs' must be a list"),
-    ('  - id: a1\n    text: "x"\n', r"messages.yaml:9: duplicate id a1"),
-    ('  - id: a2\n    text: 12\n', r"messages.yaml:9: 'text' must be a string"),
-])
+@pytest.mark.parametrize(
+    "item, pattern",
+    [
+        ("  - id: a2\n    lang: fr\n", r"messages.yaml:9: missing text"),
+        ('  - id: a2\n    text: "x"\n    lang: de\n', r"messages.yaml:9: lang must be fr or en"),
+        ('  - id: a2\n    text: "x"\n    crisis: true\n', r"messages.yaml:9: a crisis message needs its crisis_kind"),
+        (
+            '  - id: a2\n    text: "x"\n    crisis: true\n    crisis_kind: volcano\n',
+            r"messages.yaml:9: unknown crisis_kind 'volcano'",
+        ),
+        ('  - id: a2\n    text: "x"\n    needs: [no_such_need]\n', r"messages.yaml:9: unknown need id"),
+        ('  - id: a2\n    text: "x"\n    lines: [line-no-such-line]\n', r"messages.yaml:9: unknown line id"),
+        ('  - id: a2\n    text: "x"\n    needs: general_distress\n', r"messages.yaml:9: 'needs' must be a list"),
+        ('  - id: a1\n    text: "x"\n', r"messages.yaml:9: duplicate id a1"),
+        ("  - id: a2\n    text: 12\n", r"messages.yaml:9: 'text' must be a string"),
+    ],
+)
 def test_malformed_message_names_its_line(tmp_path, item, pattern):
     write(tmp_path, "messages.yaml", GOOD + "\n" + item)
     expect_error(tmp_path, pattern)
 
 
 def test_yaml_syntax_error_names_the_file_and_position(tmp_path):
-    write(tmp_path, "messages.yaml", GOOD + "  - id: a3\n    text: \"unclosed\n")
+    write(tmp_path, "messages.yaml", GOOD + '  - id: a3\n    text: "unclosed\n')
     msg = expect_error(tmp_path, r"messages.yaml: cannot read YAML")
     assert re.search(r"line \d+", msg)
 
@@ -107,7 +113,7 @@ def test_malformed_heldout_dialogue_and_question_name_their_line(tmp_path):
 
 
 def test_heldout_batches_are_loaded_together_and_keep_their_file(tmp_path):
-    item = "  - id: {id}\n    text: \"{text}\"\n    lang: fr\n    crisis: true\n    crisis_kind: suicide\n"
+    item = '  - id: {id}\n    text: "{text}"\n    lang: fr\n    crisis: true\n    crisis_kind: suicide\n'
     write(tmp_path, "heldout_crisis.yaml", "messages:\n" + item.format(id="h1", text="je veux mourir"))
     write(tmp_path, "heldout_crisis_v2.yaml", "messages:\n" + item.format(id="v1", text="jpense a en finir"))
     s = resolve_set(str(tmp_path), settings())

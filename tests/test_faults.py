@@ -51,7 +51,9 @@ def damaged_index(tmp_path, index, index_dir) -> Path:
 
 def run_cli(*args: str | bytes, env_extra: dict[str, str] | None = None, timeout: int = 240):
     env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env_extra or {})}
-    argv = [os.fsencode(sys.executable), b"-m", b"guide.cli"] + [a if isinstance(a, bytes) else a.encode() for a in args]
+    argv = [os.fsencode(sys.executable), b"-m", b"guide.cli"] + [
+        a if isinstance(a, bytes) else a.encode() for a in args
+    ]
     return subprocess.run(argv, capture_output=True, env=env, timeout=timeout, cwd=ROOT)
 
 
@@ -203,11 +205,14 @@ def raw_json(client, path: str, body: str):
     return client.post(path, content=body.encode("utf-8"), headers={"content-type": "application/json"})
 
 
-@pytest.mark.parametrize("body", [
-    '{"messages": [{"role": "user", "content": "je veux me tuer ce soir \\ud83d"}]}',
-    '{"messages": [{"role": "user", "content": "je veux me tuer ce soir \\udc00"}], "where": "H2L \\ud83d"}',
-    '{"messages": [{"role": "user", "content": "\\ud83d\\ude00 je veux me tuer ce soir"}]}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"messages": [{"role": "user", "content": "je veux me tuer ce soir \\ud83d"}]}',
+        '{"messages": [{"role": "user", "content": "je veux me tuer ce soir \\udc00"}], "where": "H2L \\ud83d"}',
+        '{"messages": [{"role": "user", "content": "\\ud83d\\ude00 je veux me tuer ce soir"}]}',
+    ],
+)
 def test_api_chat_surrogates(api, body):
     r = raw_json(api, "/v1/chat", body)
     assert r.status_code == 200, r.text
@@ -215,10 +220,15 @@ def test_api_chat_surrogates(api, body):
     assert a["crisis"]["detected"] and a["crisis"]["contacts"][0]["id"] == EMERGENCY
 
 
-@pytest.mark.parametrize("path", [
-    "/v1/services/near?where=Montr%ED%A0%BDal", "/v1/services/near?where=%FF%FE",
-    "/v1/search?q=plainte%ED%A0%BD", "/v1/search?q=%FF",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/services/near?where=Montr%ED%A0%BDal",
+        "/v1/services/near?where=%FF%FE",
+        "/v1/search?q=plainte%ED%A0%BD",
+        "/v1/search?q=%FF",
+    ],
+)
 def test_api_get_routes_invalid_utf8(api, path):
     r = api.get(path)
     assert r.status_code < 500, r.text
@@ -244,9 +254,13 @@ def test_turn_after_crisis_keeps_contacts_first(settings, index):
 
 
 def test_turn_after_crisis_via_api_without_state(api):
-    body = {"messages": [{"role": "user", "content": "mon chum me frappe, j'ai peur"},
-                         {"role": "assistant", "content": "..."},
-                         {"role": "user", "content": "J4K 2T5"}]}
+    body = {
+        "messages": [
+            {"role": "user", "content": "mon chum me frappe, j'ai peur"},
+            {"role": "assistant", "content": "..."},
+            {"role": "user", "content": "J4K 2T5"},
+        ]
+    }
     a = api.post("/v1/chat", json=body).json()
     assert a["crisis"]["detected"] and a["crisis"]["carried_over"]
     assert [c["id"] for c in a["crisis"]["contacts"]][:2] == [EMERGENCY, SOS]
@@ -275,7 +289,10 @@ def test_crisis_answers_are_short_and_direct(settings, index):
     eng = Engine(settings, index=index, writer=None)
     cases = {
         "mon chum me frappe en ce moment, il est dans la cuisine": ("Appelez le 911 maintenant.", SOS),
-        "my friend swallowed a whole bottle of pills and won't wake up": ("Call 911 now.", "line-centre-antipoison-du-quebec"),
+        "my friend swallowed a whole bottle of pills and won't wake up": (
+            "Call 911 now.",
+            "line-centre-antipoison-du-quebec",
+        ),
         "j'ai pus le gout de vivre": ("Si une vie est en danger, appelez le 911.", SUICIDE),
     }
     for msg, (first_line, line_id) in cases.items():

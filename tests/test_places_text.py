@@ -221,26 +221,44 @@ def test_places_read_from_messages() -> None:
 
 SECTORS = [
     # (sector, city, its own CLSC territory's name or None when the data does not say)
-    ("Montréal-Nord", "Montréal", "Montréal-Nord"), ("Verdun", "Montréal", "Verdun"),
-    ("Lachine", "Montréal", "Lachine"), ("LaSalle", "Montréal", "Lasalle"),
-    ("Saint-Laurent", "Montréal", "Saint-Laurent"), ("Anjou", "Montréal", "Anjou"),
-    ("Rivière-des-Prairies", "Montréal", "Rivière-des-Prairies"), ("Pierrefonds", "Montréal", "Pierrefonds"),
-    ("Rosemont", "Montréal", "Rosemont"), ("Hochelaga", "Montréal", "Hochelaga-Maisonneuve"),
-    ("Villeray", "Montréal", "Villeray"), ("Ahuntsic", "Montréal", "Ahuntsic"),
+    ("Montréal-Nord", "Montréal", "Montréal-Nord"),
+    ("Verdun", "Montréal", "Verdun"),
+    ("Lachine", "Montréal", "Lachine"),
+    ("LaSalle", "Montréal", "Lasalle"),
+    ("Saint-Laurent", "Montréal", "Saint-Laurent"),
+    ("Anjou", "Montréal", "Anjou"),
+    ("Rivière-des-Prairies", "Montréal", "Rivière-des-Prairies"),
+    ("Pierrefonds", "Montréal", "Pierrefonds"),
+    ("Rosemont", "Montréal", "Rosemont"),
+    ("Hochelaga", "Montréal", "Hochelaga-Maisonneuve"),
+    ("Villeray", "Montréal", "Villeray"),
+    ("Ahuntsic", "Montréal", "Ahuntsic"),
     ("Côte-des-Neiges", "Montréal", "Côte-des-Neiges"),
     ("NDG", "Montréal", "Notre-Dame-de-Grâce - Montréal-Ouest"),
-    ("Plateau", "Montréal", "Plateau-Mont-Royal"), ("Plateau-Mont-Royal", "Montréal", "Plateau-Mont-Royal"),
-    ("Charlesbourg", "Québec", "Charlesbourg"), ("Beauport", "Québec", "Beauport"),
-    ("Sainte-Foy", "Québec", "Sainte-Foy - Sillery"), ("Limoilou", "Québec", "Limoilou-Vanier"),
-    ("Loretteville", "Québec", "Loretteville - Val-Bélair"), ("Val-Bélair", "Québec", "Loretteville - Val-Bélair"),
-    ("Jonquière", "Saguenay", "Jonquière"), ("Chicoutimi", "Saguenay", "Saguenay"), ("La Baie", "Saguenay", "Fjord"),
-    ("Hull", "Gatineau", "Hull"), ("Aylmer", "Gatineau", "Aylmer"), ("Buckingham", "Gatineau", "Vallée-de-la-Lièvre"),
-    ("Saint-Romuald", "Lévis", "Les Chutes-de-la-Chaudière"), ("Charny", "Lévis", "Les Chutes-de-la-Chaudière"),
-    ("Saint-Hubert", "Longueuil", "Saint-Hubert"), ("Greenfield Park", "Longueuil", "Brossard - Saint-Lambert"),
-    ("Chomedey", "Laval", "Chomedey"), ("Sainte-Rose", "Laval", "Sainte-Rose-de-Laval"),
+    ("Plateau", "Montréal", "Plateau-Mont-Royal"),
+    ("Plateau-Mont-Royal", "Montréal", "Plateau-Mont-Royal"),
+    ("Charlesbourg", "Québec", "Charlesbourg"),
+    ("Beauport", "Québec", "Beauport"),
+    ("Sainte-Foy", "Québec", "Sainte-Foy - Sillery"),
+    ("Limoilou", "Québec", "Limoilou-Vanier"),
+    ("Loretteville", "Québec", "Loretteville - Val-Bélair"),
+    ("Val-Bélair", "Québec", "Loretteville - Val-Bélair"),
+    ("Jonquière", "Saguenay", "Jonquière"),
+    ("Chicoutimi", "Saguenay", "Saguenay"),
+    ("La Baie", "Saguenay", "Fjord"),
+    ("Hull", "Gatineau", "Hull"),
+    ("Aylmer", "Gatineau", "Aylmer"),
+    ("Buckingham", "Gatineau", "Vallée-de-la-Lièvre"),
+    ("Saint-Romuald", "Lévis", "Les Chutes-de-la-Chaudière"),
+    ("Charny", "Lévis", "Les Chutes-de-la-Chaudière"),
+    ("Saint-Hubert", "Longueuil", "Saint-Hubert"),
+    ("Greenfield Park", "Longueuil", "Brossard - Saint-Lambert"),
+    ("Chomedey", "Laval", "Chomedey"),
+    ("Sainte-Rose", "Laval", "Sainte-Rose-de-Laval"),
     ("Vimont", "Laval", "Pont-Viau"),
     ("Cap-de-la-Madeleine", "Trois-Rivières", "Cap-de-la-Madeleine"),
-    ("Fleurimont", "Sherbrooke", "Sherbrooke"), ("Lennoxville", "Sherbrooke", "Sherbrooke"),
+    ("Fleurimont", "Sherbrooke", "Sherbrooke"),
+    ("Lennoxville", "Sherbrooke", "Sherbrooke"),
 ]
 
 
@@ -248,9 +266,14 @@ def test_sectors_are_placed_at_their_own_position_from_a_source() -> None:
     wrong = []
     for sector, city, clsc in SECTORS:
         loc, centre = resolve(sector), resolve(city)
-        ok = (loc.error is None and loc.municipality == city and loc.kind == "alias"
-              and loc.coordinates_source.split(":")[0] in ("simplemaps", "fsa_centroids", "m02_installations")
-              and (loc.latitude, loc.longitude) != (centre.latitude, centre.longitude) and loc.clsc_name == clsc)
+        ok = (
+            loc.error is None
+            and loc.municipality == city
+            and loc.kind == "alias"
+            and loc.coordinates_source.split(":")[0] in ("simplemaps", "fsa_centroids", "m02_installations")
+            and (loc.latitude, loc.longitude) != (centre.latitude, centre.longitude)
+            and loc.clsc_name == clsc
+        )
         if not ok:
             wrong.append(f"{sector}: {loc.coordinates_source} ({loc.latitude}, {loc.longitude}) CLSC {loc.clsc_name}")
     assert wrong == []
@@ -273,8 +296,12 @@ def test_sector_positions_file_is_sound() -> None:
     g = gazetteer()
     with (GEO / "sector_positions.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    m02 = {r["INSTAL_COD"] for r in csv.DictReader((CORPUS / "sources" / "msss_m02" / "installationscsv.csv")
-                                                   .open(encoding="utf-8-sig", newline=""))}
+    m02 = {
+        r["INSTAL_COD"]
+        for r in csv.DictReader(
+            (CORPUS / "sources" / "msss_m02" / "installationscsv.csv").open(encoding="utf-8-sig", newline="")
+        )
+    }
     assert len(rows) >= 25
     for row in rows:
         assert row["justification"].strip() and row["source"].strip(), row
@@ -290,10 +317,17 @@ def test_sector_positions_file_is_sound() -> None:
 
 # --- 4. own territory, then own health region, then distance ---
 
-@pytest.mark.parametrize("place, rss, other", [
-    ("Lévis", "12", "03"), ("Longueuil", "16", "06"), ("Brossard", "16", "06"), ("Gatineau", "07", None),
-    ("Laval", "13", "06"),
-])
+
+@pytest.mark.parametrize(
+    "place, rss, other",
+    [
+        ("Lévis", "12", "03"),
+        ("Longueuil", "16", "06"),
+        ("Brossard", "16", "06"),
+        ("Gatineau", "07", None),
+        ("Laval", "13", "06"),
+    ],
+)
 def test_clscs_of_the_persons_own_region_come_first(place: str, rss: str, other: str | None) -> None:
     out = services_near(place, kind="clsc", limit=5)
     assert [s["rss_code"] for s in out] == [rss] * 5
@@ -316,6 +350,7 @@ def test_order_is_territory_then_region_then_distance() -> None:
 
 # --- 6. remote places keep their distance and say they are far ---
 
+
 def test_far_flag_on_located_services() -> None:
     near = services_near("Rimouski", kind="all", limit=3)
     located = [s for s in near if s["distance_km"] is not None]
@@ -328,9 +363,29 @@ def test_far_flag_on_located_services() -> None:
 
 # --- 5. First Nations communities resolve to themselves ---
 
-COMMUNITIES = ["Mashteuiatsh", "Wendake", "Kahnawake", "Kanesatake", "Uashat", "Mani-utenam", "Pessamit",
-               "Listuguj", "Manawan", "Wemotaci", "Opitciwan", "Kitcisakik", "Pikogan", "Odanak", "Wôlinak",
-               "Essipit", "Akwesasne", "Gesgapegiag", "Kitigan Zibi", "Nutashkuan", "Oujé-Bougoumou"]
+COMMUNITIES = [
+    "Mashteuiatsh",
+    "Wendake",
+    "Kahnawake",
+    "Kanesatake",
+    "Uashat",
+    "Mani-utenam",
+    "Pessamit",
+    "Listuguj",
+    "Manawan",
+    "Wemotaci",
+    "Opitciwan",
+    "Kitcisakik",
+    "Pikogan",
+    "Odanak",
+    "Wôlinak",
+    "Essipit",
+    "Akwesasne",
+    "Gesgapegiag",
+    "Kitigan Zibi",
+    "Nutashkuan",
+    "Oujé-Bougoumou",
+]
 
 
 @pytest.mark.parametrize("name", COMMUNITIES)
@@ -341,9 +396,17 @@ def test_first_nations_community_resolves_to_itself(name: str) -> None:
     assert loc.precision_note and loc.precision_note["fr"] and loc.precision_note["en"]
 
 
-@pytest.mark.parametrize("other, name", [("Maliotenam", "Mani-utenam"), ("Manouane", "Manawan"),
-                                         ("Obedjiwan", "Opitciwan"), ("Betsiamites", "Pessamit"),
-                                         ("Pointe-Bleue", "Mashteuiatsh"), ("Kanehsatake", "Kanesatake")])
+@pytest.mark.parametrize(
+    "other, name",
+    [
+        ("Maliotenam", "Mani-utenam"),
+        ("Manouane", "Manawan"),
+        ("Obedjiwan", "Opitciwan"),
+        ("Betsiamites", "Pessamit"),
+        ("Pointe-Bleue", "Mashteuiatsh"),
+        ("Kanehsatake", "Kanesatake"),
+    ],
+)
 def test_community_answers_to_its_other_names(other: str, name: str) -> None:
     assert resolve(other).municipality == name
 
@@ -377,6 +440,7 @@ def test_communities_file_is_sound() -> None:
 
 # --- 5b. homonyms: most populous, said to be ambiguous, the others suggested ---
 
+
 def test_homonyms_are_flagged_ambiguous() -> None:
     loc = resolve("L'Ange-Gardien")
     assert loc.ambiguous and loc.suggestions
@@ -392,6 +456,7 @@ def test_a_saint_name_shared_by_many_towns_is_ambiguous_not_outside_quebec() -> 
 
 
 # --- the stoplist and the region names are data files with their sources ---
+
 
 def test_common_words_file_is_sound() -> None:
     g = gazetteer()
@@ -414,12 +479,15 @@ def test_region_names_file_is_sound() -> None:
         assert row["region"] in regions and row["justification"].strip() and row["source"].strip(), row
 
 
-@pytest.mark.parametrize("text,region", [
-    ("chu dans le coin de J9X pis j'aurais besoin de voir une TS", "08"),   # an FSA in capitals
-    ("jhabite a st-hyacinte et jai besoin daide", "16"),                    # misspelt, after a residence cue
-    ("chu à Hochelag, jme sens tout seul", "06"),                            # colloquial sector name
-    ("mon père est tout seul à Thetford depuis un mois", "12"),             # usual short name
-])
+@pytest.mark.parametrize(
+    "text,region",
+    [
+        ("chu dans le coin de J9X pis j'aurais besoin de voir une TS", "08"),  # an FSA in capitals
+        ("jhabite a st-hyacinte et jai besoin daide", "16"),  # misspelt, after a residence cue
+        ("chu à Hochelag, jme sens tout seul", "06"),  # colloquial sector name
+        ("mon père est tout seul à Thetford depuis un mois", "12"),  # usual short name
+    ],
+)
 def test_more_places_read_from_text(text, region):
     from guide.places_in_text import find_place
 
@@ -427,7 +495,9 @@ def test_more_places_read_from_text(text, region):
     assert loc is not None and loc.rss_code == region
 
 
-@pytest.mark.parametrize("text", ["je reste a la maison tout le temps", "I got an H2O bottle", "je vis au jour le jour"])
+@pytest.mark.parametrize(
+    "text", ["je reste a la maison tout le temps", "I got an H2O bottle", "je vis au jour le jour"]
+)
 def test_no_fuzzy_place_from_ordinary_words(text):
     from guide.places_in_text import find_place
 

@@ -24,10 +24,26 @@ CORPUS = get_settings().corpus_dir
 DIRECTORY = CORPUS / "directory"
 CHILD_AT_RISK = "mon voisin bat son enfant tous les soirs, je l'entends crier"
 #: A town of each health region.
-TOWNS = {"01": "Rimouski", "02": "Jonquière", "03": "Québec", "04": "Trois-Rivières", "05": "Sherbrooke",
-         "06": "Montréal", "07": "Gatineau", "08": "Rouyn-Noranda", "09": "Sept-Îles", "10": "Chibougamau",
-         "11": "Gaspé", "12": "Lévis", "13": "Laval", "14": "Joliette", "15": "Saint-Jérôme", "16": "Saint-Hyacinthe",
-         "17": "Kuujjuaq", "18": "Mistissini"}
+TOWNS = {
+    "01": "Rimouski",
+    "02": "Jonquière",
+    "03": "Québec",
+    "04": "Trois-Rivières",
+    "05": "Sherbrooke",
+    "06": "Montréal",
+    "07": "Gatineau",
+    "08": "Rouyn-Noranda",
+    "09": "Sept-Îles",
+    "10": "Chibougamau",
+    "11": "Gaspé",
+    "12": "Lévis",
+    "13": "Laval",
+    "14": "Joliette",
+    "15": "Saint-Jérôme",
+    "16": "Saint-Hyacinthe",
+    "17": "Kuujjuaq",
+    "18": "Mistissini",
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +69,7 @@ def _digits(text: str) -> set[str]:
 
 # --- youth protection -----------------------------------------------------------------------------
 
+
 def test_every_region_has_a_dpj_route() -> None:
     by_region = _dpj_by_region()
     assert set(by_region) == set(TOWNS)  # 17 regions with their own number, Nord-du-Québec routed
@@ -67,7 +84,7 @@ def test_child_at_risk_gets_the_regions_dpj_first(engine, region: str) -> None:
     assert a.crisis.detected and "child_at_risk" in a.crisis.kinds, a.crisis
     expected = _dpj_by_region()[region]
     contacts = [c for c in a.crisis.contacts if c["id"] != "line-urgence-9-1-1"]
-    assert [c["id"] for c in contacts[:len(expected)]] == [e.id for e in expected]  # the DPJ first
+    assert [c["id"] for c in contacts[: len(expected)]] == [e.id for e in expected]  # the DPJ first
     for e in expected:
         assert e.phone in a.answer, (town, e.id, e.phone)
         if e.verification != "verified":
@@ -76,8 +93,13 @@ def test_child_at_risk_gets_the_regions_dpj_first(engine, region: str) -> None:
 
 
 def test_dpj_precedence_prefers_the_establishments_current_page() -> None:
-    shown = {phone_key(n) for r, lines in _dpj_by_region().items() for e in lines
-             for n in (e.phone, *e.phone_alternates) if n}
+    shown = {
+        phone_key(n)
+        for r, lines in _dpj_by_region().items()
+        for e in lines
+        for n in (e.phone, *e.phone_alternates)
+        if n
+    }
     assert {"4185433006", "8197766060", "8003615310"} <= shown
     # the older list's numbers stay in the data, not shown
     assert not {"4185494853", "8197716631", "4506790140", "5147211811"} & shown
@@ -90,6 +112,7 @@ def test_dpj_precedence_prefers_the_establishments_current_page() -> None:
 
 # --- the door ------------------------------------------------------------------------------------
 
+
 def test_intake_number_on_the_clscs_it_covers() -> None:
     sherbrooke = services_near("Sherbrooke", kind="clsc", limit=1)[0]
     assert sherbrooke["intake_phone"] == "819 780-2220, poste 48415"
@@ -100,8 +123,11 @@ def test_intake_number_on_the_clscs_it_covers() -> None:
     longueuil = d.by_id["svc-clsc-51229003"]
     assert longueuil.phone == "450 651-9830" and longueuil.intake_phone == "1 833 771-3716"
     assert longueuil.verified == {"phone": False, "intake_phone": True, "hours": True}
-    assert all(e.intake_phone not in ("450 651-9830", "450 463-2850", "450 746-4545", "450 778-2572",
-                                      "450 536-2572", "450 371-0143") for e in d.located)
+    assert all(
+        e.intake_phone
+        not in ("450 651-9830", "450 463-2850", "450 746-4545", "450 778-2572", "450 536-2572", "450 371-0143")
+        for e in d.located
+    )
     # walk-in intake only at the seven CLSCs the release names
     assert d.by_id["svc-clsc-51218824"].walk_in  # CLSC des Patriotes
     assert d.by_id["svc-clsc-51234821"].walk_in is None  # CLSC de Varennes (same establishment)
@@ -128,9 +154,12 @@ def test_no_intake_number_means_811_and_no_invented_number(engine) -> None:
     clscs = [s for s in a.services if s["kind"] == "clsc"]
     assert clscs and not any(s["intake_phone"] or s["phone"] for s in clscs)
     assert "Info-Social 811, option 2" in a.answer
-    returned = set().union(*(_digits(" ".join(filter(None, [s.get("phone"), s.get("intake_phone"),
-                                                              *(s.get("phone_alternates") or [])])))
-                             for s in a.services))
+    returned = set().union(
+        *(
+            _digits(" ".join(filter(None, [s.get("phone"), s.get("intake_phone"), *(s.get("phone_alternates") or [])])))
+            for s in a.services
+        )
+    )
     assert _digits(a.answer) <= returned
     door = next(line for line in a.answer.splitlines() if line.startswith("Votre CLSC"))
     assert not _digits(door)
@@ -139,20 +168,31 @@ def test_no_intake_number_means_811_and_no_invented_number(engine) -> None:
 
 # --- 211 and other area-limited lines -------------------------------------------------------------
 
-@pytest.mark.parametrize("place, expected", [
-    ("Montréal", "line-211-grand-montreal-centre-de-reference-du-grand"),
-    ("Laval", "line-211-grand-montreal-centre-de-reference-du-grand"),
-    ("Vaudreuil-Dorion", "line-211-grand-montreal-centre-de-reference-du-grand"),   # MRC Vaudreuil-Soulanges
-    ("Saint-Rémi", "line-211-grand-montreal-centre-de-reference-du-grand"),         # MRC Jardins-de-Napierville
-    ("Gatineau", "line-211-gatineau-opere-par-le-centre-de-reference-du"),
-    ("J9H 6H9", "line-211-gatineau-opere-par-le-centre-de-reference-du"),          # Aylmer sector
-    ("Québec", "line-211-quebec-regions-centre-d-information-et-de-re"),
-    ("Lévis", "line-211-quebec-regions-centre-d-information-et-de-re"),
-    ("Rimouski", "line-211-quebec-regions-centre-d-information-et-de-re"),
-    ("Granby", "line-211-quebec-regions-centre-d-information-et-de-re"),            # MRC La Haute-Yamaska
-    ("Rouyn-Noranda", None), ("Sherbrooke", None), ("Val-des-Monts", None), ("Saguenay", None),
-    ("Trois-Rivières", None), ("Sept-Îles", None), ("Gaspé", None), ("Joliette", None), ("Kuujjuaq", None),
-])
+
+@pytest.mark.parametrize(
+    "place, expected",
+    [
+        ("Montréal", "line-211-grand-montreal-centre-de-reference-du-grand"),
+        ("Laval", "line-211-grand-montreal-centre-de-reference-du-grand"),
+        ("Vaudreuil-Dorion", "line-211-grand-montreal-centre-de-reference-du-grand"),  # MRC Vaudreuil-Soulanges
+        ("Saint-Rémi", "line-211-grand-montreal-centre-de-reference-du-grand"),  # MRC Jardins-de-Napierville
+        ("Gatineau", "line-211-gatineau-opere-par-le-centre-de-reference-du"),
+        ("J9H 6H9", "line-211-gatineau-opere-par-le-centre-de-reference-du"),  # Aylmer sector
+        ("Québec", "line-211-quebec-regions-centre-d-information-et-de-re"),
+        ("Lévis", "line-211-quebec-regions-centre-d-information-et-de-re"),
+        ("Rimouski", "line-211-quebec-regions-centre-d-information-et-de-re"),
+        ("Granby", "line-211-quebec-regions-centre-d-information-et-de-re"),  # MRC La Haute-Yamaska
+        ("Rouyn-Noranda", None),
+        ("Sherbrooke", None),
+        ("Val-des-Monts", None),
+        ("Saguenay", None),
+        ("Trois-Rivières", None),
+        ("Sept-Îles", None),
+        ("Gaspé", None),
+        ("Joliette", None),
+        ("Kuujjuaq", None),
+    ],
+)
 def test_211_only_where_a_centre_serves(place: str, expected: str | None) -> None:
     ids = [s["id"] for s in services_near(place, kind="helpline", need="poverty_food", limit=20)]
     found = [i for i in ids if i.startswith("line-211")]
@@ -164,8 +204,9 @@ def test_211_has_its_centres_hours_and_the_old_province_wide_row_is_not_shown() 
     old = d.by_id["line-211-grand-montreal-quebec-regions"]
     assert old.superseded_by and "2021-12-31" in old.superseded_by
     quebec = d.by_id["line-211-quebec-regions-centre-d-information-et-de-re"]
-    assert quebec.hours_fr == ("du lundi au vendredi, de 8 h à 19 h ; samedi, dimanche et jours fériés, "
-                               "de 8 h à 15 h 30")
+    assert quebec.hours_fr == (
+        "du lundi au vendredi, de 8 h à 19 h ; samedi, dimanche et jours fériés, de 8 h à 15 h 30"
+    )
     assert all(s["id"] != old.id for s in services_near("Montréal", kind="helpline", limit=50))
 
 
@@ -185,8 +226,10 @@ def test_complaint_gives_the_regions_commissioner_and_caap_or_the_federation(eng
     rouyn = engine.ask(msg, where="Rouyn-Noranda")
     assert "1 877 767-2227" in rouyn.answer  # no regional CAAP known: the federation's routing number
     lanaudiere = [s["id"] for s in services_near("Joliette", kind="helpline", need="rights_complaint")]
-    assert lanaudiere[:2] == ["regional-14-commissioner-commissaire-aux-plaintes-et-a-la-qualite",
-                              "regional-14-caap-caap-lanaudiere"]
+    assert lanaudiere[:2] == [
+        "regional-14-commissioner-commissaire-aux-plaintes-et-a-la-qualite",
+        "regional-14-caap-caap-lanaudiere",
+    ]
     assert "regional-00-caap-joindre-le-caap-de-votre-region-fcaap" not in lanaudiere
     for answer in (laval, rouyn):
         assert grounding_problems(answer) == []
@@ -203,8 +246,9 @@ def test_new_province_wide_lines_serve_their_needs() -> None:
     montreal = ids("Montréal", "housing_homelessness")
     assert "line-tribunal-administratif-du-logement-tal-renseignements-montreal-laval-longueuil" in montreal
     assert "line-tribunal-administratif-du-logement-tal-renseignements-autres-regions" not in montreal
-    assert "line-tribunal-administratif-du-logement-tal-renseignements-autres-regions" in ids("Rimouski",
-                                                                                               "housing_homelessness")
+    assert "line-tribunal-administratif-du-logement-tal-renseignements-autres-regions" in ids(
+        "Rimouski", "housing_homelessness"
+    )
     assert "line-tel-ecoute" not in ids("Québec", "general_distress")
 
 
@@ -228,26 +272,50 @@ def test_hours_render_in_each_language() -> None:
     assert lamaa.hours_fr == "7 jours sur 7, de 8 h à 20 h" and lamaa.hours_en == "7 days a week, 8 a.m. to 8 p.m."
 
 
-@pytest.mark.parametrize("text, fr, en, kind", [
-    ("24/7", "24 h sur 24, 7 jours sur 7", "24 hours a day, 7 days a week", "structured"),
-    ("Lundi à vendredi 8 h à 20 h; samedi, dimanche et fériés 8 h à 16 h",
-     "du lundi au vendredi, de 8 h à 20 h ; samedi, dimanche et jours fériés, de 8 h à 16 h",
-     "Monday to Friday, 8 a.m. to 8 p.m.; Saturday, Sunday and holidays, 8 a.m. to 4 p.m.", "structured"),
-    ("lundi au jeudi 8 h–12 h et 12 h 30–16 h 30; vendredi 8 h–12 h et 12 h 30–14 h 30",
-     "du lundi au jeudi, de 8 h à 12 h et de 12 h 30 à 16 h 30 ; vendredi, de 8 h à 12 h et de 12 h 30 à 14 h 30",
-     "Monday to Thursday, 8 a.m. to noon and 12:30 p.m. to 4:30 p.m.; Friday, 8 a.m. to noon and 12:30 p.m. "
-     "to 2:30 p.m.", "structured"),
-    ("7 jours sur 7: 8 h à 16 h 30 en semaine, 8 h à 16 h la fin de semaine; le 811 prend le relais en soirée",
-     "du lundi au vendredi, de 8 h à 16 h 30 ; samedi et dimanche, de 8 h à 16 h",
-     "Monday to Friday, 8 a.m. to 4:30 p.m.; Saturday and Sunday, 8 a.m. to 4 p.m.", "structured"),
-    # hours about another number, historical or uncertain are not structured
-    ("ligne d'intervention; 1 866 APPELLE acheminé au CPSL (24/7 per provincial line)",
-     "Heures non indiquées dans la source", "Hours not given in the source", "unknown"),
-    ("Historically 24/7; night line threatened with closure March 2023 — current hours UNVERIFIED",
-     "Heures actuelles non confirmées", "Current hours not confirmed", "uncertain"),
-    ("Office hours (not verified)", "Heures de bureau (heures précises non indiquées dans la source)",
-     "Office hours (exact hours not given in the source)", "office"),
-])
+@pytest.mark.parametrize(
+    "text, fr, en, kind",
+    [
+        ("24/7", "24 h sur 24, 7 jours sur 7", "24 hours a day, 7 days a week", "structured"),
+        (
+            "Lundi à vendredi 8 h à 20 h; samedi, dimanche et fériés 8 h à 16 h",
+            "du lundi au vendredi, de 8 h à 20 h ; samedi, dimanche et jours fériés, de 8 h à 16 h",
+            "Monday to Friday, 8 a.m. to 8 p.m.; Saturday, Sunday and holidays, 8 a.m. to 4 p.m.",
+            "structured",
+        ),
+        (
+            "lundi au jeudi 8 h–12 h et 12 h 30–16 h 30; vendredi 8 h–12 h et 12 h 30–14 h 30",
+            "du lundi au jeudi, de 8 h à 12 h et de 12 h 30 à 16 h 30 ; vendredi, de 8 h à 12 h et de 12 h 30 à 14 h 30",
+            "Monday to Thursday, 8 a.m. to noon and 12:30 p.m. to 4:30 p.m.; Friday, 8 a.m. to noon and 12:30 p.m. "
+            "to 2:30 p.m.",
+            "structured",
+        ),
+        (
+            "7 jours sur 7: 8 h à 16 h 30 en semaine, 8 h à 16 h la fin de semaine; le 811 prend le relais en soirée",
+            "du lundi au vendredi, de 8 h à 16 h 30 ; samedi et dimanche, de 8 h à 16 h",
+            "Monday to Friday, 8 a.m. to 4:30 p.m.; Saturday and Sunday, 8 a.m. to 4 p.m.",
+            "structured",
+        ),
+        # hours about another number, historical or uncertain are not structured
+        (
+            "ligne d'intervention; 1 866 APPELLE acheminé au CPSL (24/7 per provincial line)",
+            "Heures non indiquées dans la source",
+            "Hours not given in the source",
+            "unknown",
+        ),
+        (
+            "Historically 24/7; night line threatened with closure March 2023 — current hours UNVERIFIED",
+            "Heures actuelles non confirmées",
+            "Current hours not confirmed",
+            "uncertain",
+        ),
+        (
+            "Office hours (not verified)",
+            "Heures de bureau (heures précises non indiquées dans la source)",
+            "Office hours (exact hours not given in the source)",
+            "office",
+        ),
+    ],
+)
 def test_hours_parser(text: str, fr: str, en: str, kind: str) -> None:
     parsed = H.parse(text)
     assert parsed.kind == kind
@@ -261,11 +329,13 @@ def test_schedules_are_structured_in_hsds() -> None:
     rows = list(csv.DictReader((DIRECTORY / "schedules.csv").open(encoding="utf-8")))
     always = [r for r in rows if r["notes"] == "24/7"]
     assert always and all(r["byday"] == "MO,TU,WE,TH,FR,SA,SU" and r["opens_at"] == "00:00:00" for r in always)
-    assert any(r["byday"] == "MO,TU,WE,TH,FR" and r["opens_at"] == "08:30:00" and r["closes_at"] == "16:30:00"
-               for r in rows)
+    assert any(
+        r["byday"] == "MO,TU,WE,TH,FR" and r["opens_at"] == "08:30:00" and r["closes_at"] == "16:30:00" for r in rows
+    )
 
 
 # --- importers -----------------------------------------------------------------------------------
+
 
 def _corpus_with_regional(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
     corpus = tmp_path / "corpus"
@@ -294,8 +364,12 @@ def test_regional_import_rejects_malformed_rows_with_reasons_and_is_idempotent(t
         {**good, "phone": "418 555-0101"},
         {**good, "kind": "hospital"},
         dict(good),
-        {**good, "kind": "psychosocial_intake", "name_fr": "Accueil psychosocial – CLSC de Nulle-Part",
-         "establishment": "CISSS du Bas-Saint-Laurent"},
+        {
+            **good,
+            "kind": "psychosocial_intake",
+            "name_fr": "Accueil psychosocial – CLSC de Nulle-Part",
+            "establishment": "CISSS du Bas-Saint-Laurent",
+        },
         {**good, "verification": "maybe"},
         {**good, "source_date": "2025/01/02", "phone": "1 877 767-2227"},
     ]
@@ -303,20 +377,37 @@ def test_regional_import_rejects_malformed_rows_with_reasons_and_is_idempotent(t
     summary = importer.import_lines(corpus_dir=corpus)
     reg = summary.others[0]
     assert (reg.total, reg.accepted, reg.rejected) == (10, 1, 9)
-    report = list(csv.DictReader((corpus / "directory" / "reports" / "regional_lines_import_report.csv")
-                                 .open(encoding="utf-8")))
+    report = list(
+        csv.DictReader((corpus / "directory" / "reports" / "regional_lines_import_report.csv").open(encoding="utf-8"))
+    )
     reasons = [r["reason"] for r in report]
     assert report[0]["status"] == "accepted" and all(r["status"] == "rejected" for r in report[1:])
-    for i, expected in enumerate(["invalid phone number", "unknown region code '19'",
-                                  "missing required field source_url", "not in the quoted sentence",
-                                  "unknown kind 'hospital'", "duplicate row", "cannot tie 'CLSC de Nulle-Part'",
-                                  "invalid verification 'maybe'", "invalid source_date"], 1):
+    for i, expected in enumerate(
+        [
+            "invalid phone number",
+            "unknown region code '19'",
+            "missing required field source_url",
+            "not in the quoted sentence",
+            "unknown kind 'hospital'",
+            "duplicate row",
+            "cannot tie 'CLSC de Nulle-Part'",
+            "invalid verification 'maybe'",
+            "invalid source_date",
+        ],
+        1,
+    ):
         assert expected in reasons[i], (i, reasons[i])
-    first = {p.relative_to(corpus / "directory").as_posix(): p.read_bytes()
-             for p in sorted((corpus / "directory").rglob("*")) if p.is_file()}
+    first = {
+        p.relative_to(corpus / "directory").as_posix(): p.read_bytes()
+        for p in sorted((corpus / "directory").rglob("*"))
+        if p.is_file()
+    }
     importer.import_lines(corpus_dir=corpus)
-    again = {p.relative_to(corpus / "directory").as_posix(): p.read_bytes()
-             for p in sorted((corpus / "directory").rglob("*")) if p.is_file()}
+    again = {
+        p.relative_to(corpus / "directory").as_posix(): p.read_bytes()
+        for p in sorted((corpus / "directory").rglob("*"))
+        if p.is_file()
+    }
     assert again == first
 
 
@@ -327,8 +418,10 @@ def test_every_source_row_has_a_report_line() -> None:
     helplines = list(csv.DictReader((reports / "helplines_import_report.csv").open(encoding="utf-8")))
     assert len(helplines) == 1 + 24 + 20
     out = {r["line_id"]: r for r in helplines if r["status"] != "accepted"}
-    assert set(out) == {"line-sos-violence-conjugale-texto-et-clavardage",
-                        "line-nunavik-9-1-1-centre-d-appels-d-urgence-de-saint"}
+    assert set(out) == {
+        "line-sos-violence-conjugale-texto-et-clavardage",
+        "line-nunavik-9-1-1-centre-d-appels-d-urgence-de-saint",
+    }
     assert all(r["status"] == "classified_out" and r["reason"] for r in out.values())
 
 
@@ -343,8 +436,10 @@ def test_every_service_carries_its_verification_and_source() -> None:
 
 # --- HSDS package --------------------------------------------------------------------------------
 
+
 def test_hsds_package_is_valid() -> None:
     import frictionless  # the "test" extra installs it
+
     report = frictionless.validate(str(DIRECTORY / "datapackage.json"))
     errors = [e.message for task in report.tasks for e in task.errors] + [e.message for e in report.errors]
     assert report.valid, errors[:5]
@@ -353,6 +448,7 @@ def test_hsds_package_is_valid() -> None:
 
 
 # --- CLI -----------------------------------------------------------------------------------------
+
 
 def test_services_near_json_and_coverage_command() -> None:
     from guide.cli.directory import directory_app

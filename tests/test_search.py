@@ -9,11 +9,14 @@ def top_ids(index, q, n=3, **kw):
     return [h.id for h in search(index, q, limit=n, **kw)]
 
 
-@pytest.mark.parametrize("q", [
-    "services sociaux sans référence ni liste d'attente",
-    "services sociaux sans reference ni liste dattente",      # no accents, no apostrophe
-    "servises sociaus sans referance liste d'atente",          # typos
-])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "services sociaux sans référence ni liste d'attente",
+        "services sociaux sans reference ni liste dattente",  # no accents, no apostrophe
+        "servises sociaus sans referance liste d'atente",  # typos
+    ],
+)
 def test_accent_and_typo_insensitive(index, q):
     assert "decl-principe-2-1" in top_ids(index, q)
 
@@ -45,12 +48,15 @@ def test_results_carry_the_contract_fields(index):
     assert d["source"]["file"]
 
 
-@pytest.mark.parametrize("raw,code", [
-    ("", "empty_query"),
-    ("   \n\t ", "empty_query"),
-    ("?!... ;;", "no_words"),
-    (b"\x00\x01\x02\xff\xfe\x00\x00\x03", "empty_query"),
-])
+@pytest.mark.parametrize(
+    "raw,code",
+    [
+        ("", "empty_query"),
+        ("   \n\t ", "empty_query"),
+        ("?!... ;;", "no_words"),
+        (b"\x00\x01\x02\xff\xfe\x00\x00\x03", "empty_query"),
+    ],
+)
 def test_bad_queries_get_a_clear_message(raw, code):
     with pytest.raises(QueryError) as exc:
         clean_query(raw)

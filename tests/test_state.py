@@ -46,7 +46,8 @@ def test_forged_latitude_is_ignored(api, engine):
 def test_nan_latitude_is_not_a_500(api, engine):
     st = real_state(engine)
     body = json.dumps({"messages": [{"role": "user", "content": "allo"}], "state": st}).replace(
-        str(st["location"]["latitude"]), "NaN", 1)
+        str(st["location"]["latitude"]), "NaN", 1
+    )
     r = api.post("/v1/chat", content=body.encode(), headers={"content-type": "application/json"})
     assert r.status_code in (200, 422), r.text
 
@@ -66,8 +67,9 @@ def test_forged_place_name_is_never_guides_words(api, engine):
     assert "555 0199" not in r.text
 
 
-@pytest.mark.parametrize("field,value", [("needs", ["not_a_need"]), ("crisis_kinds", ["zombies"]),
-                                         ("asked", ["password"]), ("turns", -5)])
+@pytest.mark.parametrize(
+    "field,value", [("needs", ["not_a_need"]), ("crisis_kinds", ["zombies"]), ("asked", ["password"]), ("turns", -5)]
+)
 def test_unknown_ids_are_rejected_with_422(api, engine, field, value):
     st = real_state(engine)
     st[field] = value
@@ -94,7 +96,10 @@ def test_replay_without_state_is_bounded(api, engine, monkeypatch):
     monkeypatch.setattr(Engine, "ask", counting)
     msgs = [{"role": "user", "content": "je veux me tuer"}, {"role": "assistant", "content": "..."}]
     for i in range(15):
-        msgs += [{"role": "user", "content": f"message numéro {i} sur ma fatigue"}, {"role": "assistant", "content": "..."}]
+        msgs += [
+            {"role": "user", "content": f"message numéro {i} sur ma fatigue"},
+            {"role": "assistant", "content": "..."},
+        ]
     msgs.append({"role": "user", "content": "merci"})
     r = api.post("/v1/chat", json={"messages": msgs})
     assert r.status_code == 200

@@ -11,7 +11,14 @@ class FakeEmbeddings:
         return [float(len(text) % 7), float("mourir" in text), 1.0]
 
 
-TEXTS = ["je veux mourir", "jveux mourir ce soir", "il fait beau", "je cherche un logement", "my phone died", "envie de mourir"]
+TEXTS = [
+    "je veux mourir",
+    "jveux mourir ce soir",
+    "il fait beau",
+    "je cherche un logement",
+    "my phone died",
+    "envie de mourir",
+]
 LABELS = ["suicide", "suicide", "none", "none", "none", "suicide"]
 
 
@@ -42,8 +49,16 @@ def test_lean_classifier_gives_scikit_learns_probabilities(settings):
     emb = get_embeddings(settings)
     sk = CrisisClassifier([texts[i] for i in pick], [labels[i] for i in pick], emb)
     lean = LeanClassifier.from_sklearn(sk)
-    probes = ["je veux mourir ce soir", "mon chum me frappe", "I feel alone", "je cherche un logement à Laval",
-              "la voisine laisse son bébé seul", "my dad took all his pills", "", "ça va bien merci"]
+    probes = [
+        "je veux mourir ce soir",
+        "mon chum me frappe",
+        "I feel alone",
+        "je cherche un logement à Laval",
+        "la voisine laisse son bébé seul",
+        "my dad took all his pills",
+        "",
+        "ça va bien merci",
+    ]
     for t in probes:
         X = sk._features([t])
         want = sk.model.predict_proba(X)[0]

@@ -31,7 +31,9 @@ def test_faithful_rewrite_is_used(base):
 
 
 def test_invented_phone_number_is_rejected(base):
-    a = ask_with(base, FakeListChatModel(responses=["Appelez le CLSC de Rimouski au 418 555-0199, ils vont vous aider."]))
+    a = ask_with(
+        base, FakeListChatModel(responses=["Appelez le CLSC de Rimouski au 418 555-0199, ils vont vous aider."])
+    )
     assert a.writer.startswith("deterministic (llm rejected: ") and "phone: " in a.writer
     assert "555-0199" not in a.answer and "555-0199" not in a.writer
 
@@ -42,7 +44,9 @@ def test_invented_address_postal_code_is_rejected(base):
 
 
 def test_wrong_language_is_rejected(base):
-    a = ask_with(base, FakeListChatModel(responses=["Please go to your CLSC, they can help you without a referral [1]."]))
+    a = ask_with(
+        base, FakeListChatModel(responses=["Please go to your CLSC, they can help you without a referral [1]."])
+    )
     assert "language: " in a.writer
 
 

@@ -28,12 +28,16 @@ LOG_LINE = re.compile(r"llm writer output rejected \(([a-z_]+(?:, [a-z_]+)*)\); 
 
 def placeholders(answer) -> dict[str, str]:
     """Facts of this answer and of its records, for the rewrites of the YAML (see its header)."""
-    service_keys = {phone_key(p): s for s in answer.services
-                    for p in [s.get("phone")] + list(s.get("phone_alternates") or []) if p}
+    service_keys = {
+        phone_key(p): s for s in answer.services for p in [s.get("phone")] + list(s.get("phone_alternates") or []) if p
+    }
     shown = []
     for f in scan(answer.answer):
-        key = f.key if f.category == "phone" and isinstance(f.key, str) else (
-            phone_key(f.key[1]) if f.category == "number" and f.key[0] == "n" else None)
+        key = (
+            f.key
+            if f.category == "phone" and isinstance(f.key, str)
+            else (phone_key(f.key[1]) if f.category == "number" and f.key[0] == "n" else None)
+        )
         if key in service_keys and f.raw not in shown:
             shown.append(f.raw)
     values = {"phones": ", ".join(shown)}
@@ -42,14 +46,18 @@ def placeholders(answer) -> dict[str, str]:
     long.sort(key=lambda raw: service_keys[phone_key(raw)].get("kind") != "helpline")  # a help line's number first
     if long:
         d = re.sub(r"\D", "", long[0])
-        values.update(phone=long[0], phone_swapped=long[0][:-2] + long[0][-1] + long[0][-2],
-                      phone_dashed=f"{d[0]}-{d[1:4]}-{d[4:7]}-{d[7:]}" if len(d) == 11 else f"{d[:3]}-{d[3:6]}-{d[6:]}")
+        values.update(
+            phone=long[0],
+            phone_swapped=long[0][:-2] + long[0][-1] + long[0][-2],
+            phone_dashed=f"{d[0]}-{d[1:4]}-{d[4:7]}-{d[7:]}" if len(d) == 11 else f"{d[:3]}-{d[3:6]}-{d[6:]}",
+        )
     clsc = next((s for s in answer.services if s.get("kind") == "clsc"), None)
     if clsc:
         address = ",".join(clsc["address"].split(",")[:2])
         civic = re.match(r"\d+", address).group(0)
-        values.update(clsc=clsc["name"], clsc_address=address,
-                      clsc_address_wrong=str(int(civic) + 2) + address[len(civic):])
+        values.update(
+            clsc=clsc["name"], clsc_address=address, clsc_address_wrong=str(int(civic) + 2) + address[len(civic) :]
+        )
     marks = re.findall(r"\[\d+\]", answer.answer)
     if marks:
         values["mark"] = marks[0]
@@ -134,17 +142,33 @@ def test_redteam_set_is_complete():
     for c in BENIGN:
         assert c["scenario"] in REDTEAM["scenarios"] and c.get("why"), c["id"]
     attacks = {c["category"] for c in REWRITES}
-    assert attacks >= {"phone_format", "phone_words", "sms_short_code", "phone_extension", "address", "url_email",
-                       "dropped_services", "dropped_crisis_contact", "reordered_crisis_contacts", "diagnosis",
-                       "medication", "delay", "hours", "language", "prompt_leak", "citation", "article",
-                       "organisation"}
+    assert attacks >= {
+        "phone_format",
+        "phone_words",
+        "sms_short_code",
+        "phone_extension",
+        "address",
+        "url_email",
+        "dropped_services",
+        "dropped_crisis_contact",
+        "reordered_crisis_contacts",
+        "diagnosis",
+        "medication",
+        "delay",
+        "hours",
+        "language",
+        "prompt_leak",
+        "citation",
+        "article",
+        "organisation",
+    }
 
 
 def test_scenarios_are_what_the_cases_assume(answers):
     assert answers["crisis_fr"].crisis.detected and answers["crisis_en"].crisis.detected
     assert answers["crisis_en"].language == "en" and answers["montreal_en"].language == "en"
     for k, a in answers.items():
-        assert grounding_problems(a) == [], k      # deterministic answers stay grounded
+        assert grounding_problems(a) == [], k  # deterministic answers stay grounded
         assert guard.problems(a, a.answer) == [], k  # and pass the guard unchanged
 
 

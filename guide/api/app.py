@@ -67,9 +67,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     # FastAPIOffline: the /docs and /redoc pages served from the installed package (FastAPI's default
     # pages load their scripts from a CDN, which leaves a blank page offline)
-    app = FastAPIOffline(title="Guide API", version=__version__, lifespan=lifespan,
-                         description="Orientation to first-line social services in Québec. Every phone number, "
-                                     "address and article number comes from a sourced corpus record.")
+    app = FastAPIOffline(
+        title="Guide API",
+        version=__version__,
+        lifespan=lifespan,
+        description="Orientation to first-line social services in Québec. Every phone number, "
+        "address and article number comes from a sourced corpus record.",
+    )
     app.state.engine = engine
     app.state.settings = settings
     errors.install(app)
@@ -78,8 +82,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodyGuard, settings=settings)
     app.add_middleware(RateLimit, settings=settings)
     app.add_middleware(CatchAll)
-    app.add_middleware(CORSMiddleware, allow_origins=settings.api_cors_origins, allow_methods=["GET", "HEAD", "POST"],
-                       allow_headers=["Content-Type"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.api_cors_origins,
+        allow_methods=["GET", "HEAD", "POST"],
+        allow_headers=["Content-Type"],
+    )
     app.add_middleware(HeadersAndLog, fastapi_app=app, settings=settings)
 
     for resource in (health, chat, services, search, needs):

@@ -33,8 +33,17 @@ def error_body(code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode("utf-8")
 
 
-_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 408: "request_timeout",
-               411: "length_required", 413: "payload_too_large", 429: "rate_limited", 431: "headers_too_large", 503: "service_unavailable"}
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    411: "length_required",
+    413: "payload_too_large",
+    429: "rate_limited",
+    431: "headers_too_large",
+    503: "service_unavailable",
+}
 
 
 def install(app: FastAPI) -> None:

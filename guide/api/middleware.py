@@ -37,11 +37,15 @@ _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S
 
 def docs_csp(html: bytes) -> str:
     """CSP for the /docs and /redoc pages: their own files, their inline scripts by hash, no framing."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
-                      for m in _INLINE_SCRIPT.finditer(html))
-    return ("default-src 'self'; script-src 'self' " + hashes + "; style-src 'self' 'unsafe-inline'; "
-            "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
+        for m in _INLINE_SCRIPT.finditer(html)
+    )
+    return (
+        "default-src 'self'; script-src 'self' " + hashes + "; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    )
 
 
 def route_template(app: FastAPI, scope: Scope) -> str:
@@ -121,8 +125,13 @@ class HeadersAndLog:
         finally:
             if self.settings.api_access_log:
                 # template, not path; no query string, no body: they can hold what a person wrote
-                access_log.info("%s %s %s %.1fms", method, route_template(self.fastapi_app, scope), status,
-                                (time.perf_counter() - t0) * 1000)
+                access_log.info(
+                    "%s %s %s %.1fms",
+                    method,
+                    route_template(self.fastapi_app, scope),
+                    status,
+                    (time.perf_counter() - t0) * 1000,
+                )
 
 
 class CatchAll:
@@ -147,8 +156,12 @@ class CatchAll:
         except Exception as exc:  # anything a route or middleware raised: answer 500, never a traceback
             if started:
                 raise  # too late for another answer; the server closes the connection
-            log.error("internal error on %s %s: %s", scope.get("method"), route_template(scope["app"], scope),
-                      type(exc).__name__)
+            log.error(
+                "internal error on %s %s: %s",
+                scope.get("method"),
+                route_template(scope["app"], scope),
+                type(exc).__name__,
+            )
             await error_response(500, "internal_error", errors.INTERNAL_MESSAGE)(scope, receive, send)
 
 
@@ -186,8 +199,11 @@ class RateLimit:
                 ok = await self.shared.hit(self.item, "guide-api", key)
                 return ok, await self.shared.get_window_stats(self.item, "guide-api", key)
             except Exception as exc:  # storage unreachable (any backend's error): serve, count locally
-                log.warning("rate-limit storage unreachable (%s); per-process budget for %.0f s",
-                            type(exc).__name__, self.RETRY_STORAGE_S)
+                log.warning(
+                    "rate-limit storage unreachable (%s); per-process budget for %.0f s",
+                    type(exc).__name__,
+                    self.RETRY_STORAGE_S,
+                )
                 self.shared_down_until = time.monotonic() + self.RETRY_STORAGE_S
         ok = await self.local.hit(self.item, "guide-api", key)
         return ok, await self.local.get_window_stats(self.item, "guide-api", key)
@@ -198,12 +214,18 @@ class RateLimit:
         client = scope.get("client")
         key = client[0] if client else "unknown"  # as resolved by uvicorn (trusted proxies only)
         ok, stats = await self._hit(key)
-        limit_headers = {"X-RateLimit-Limit": str(self.item.amount), "X-RateLimit-Remaining": str(max(0, stats.remaining))}
+        limit_headers = {
+            "X-RateLimit-Limit": str(self.item.amount),
+            "X-RateLimit-Remaining": str(max(0, stats.remaining)),
+        }
         if not ok:
             retry = max(1, math.ceil(stats.reset_time - time.time()))
-            response = error_response(429, "rate_limited", "Trop de requêtes, réessayez dans un moment. / "
-                                                           "Too many requests, please retry shortly.",
-                                      {"Retry-After": str(retry), **limit_headers})
+            response = error_response(
+                429,
+                "rate_limited",
+                "Trop de requêtes, réessayez dans un moment. / Too many requests, please retry shortly.",
+                {"Retry-After": str(retry), **limit_headers},
+            )
             return await response(scope, receive, send)
 
         async def send_wrapper(message: Message) -> None:
@@ -226,8 +248,9 @@ class BodyGuard:
 
     def _too_large(self) -> JSONResponse:
         n = self.settings.api_max_body_bytes
-        return error_response(413, "payload_too_large", f"Requête trop grande (max {n} octets). / "
-                                                        f"Request too large (max {n} bytes).")
+        return error_response(
+            413, "payload_too_large", f"Requête trop grande (max {n} octets). / Request too large (max {n} bytes)."
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -235,7 +258,8 @@ class BodyGuard:
         if sum(len(k) + len(v) + 4 for k, v in scope["headers"]) > self.settings.api_max_header_bytes:
             # h11's limit only bounds an incomplete head: a large head sent at once gets here
             return await error_response(431, "headers_too_large", "En-têtes trop grands. / Request headers too large.")(
-                scope, receive, send)
+                scope, receive, send
+            )
         headers = Headers(scope=scope)
         length = headers.get("content-length")
         if length is not None:
@@ -243,12 +267,14 @@ class BodyGuard:
                 declared = int(length)
             except ValueError:
                 return await error_response(400, "invalid_request", "Content-Length invalide / invalid Content-Length")(
-                    scope, receive, send)
+                    scope, receive, send
+                )
             if declared > self.settings.api_max_body_bytes:
                 return await self._too_large()(scope, receive, send)
         elif scope["method"] == "POST":
             return await error_response(411, "length_required", "Content-Length requis. / Content-Length required.")(
-                scope, receive, send)
+                scope, receive, send
+            )
         if length is None and "transfer-encoding" not in headers:
             return await self.app(scope, receive, send)  # no body
 
@@ -268,8 +294,9 @@ class BodyGuard:
                     if not message.get("more_body", False):
                         break
         except TimeoutError:
-            return await error_response(408, "request_timeout", "Corps de requête trop lent. / Request body too slow.",
-                                        {"Connection": "close"})(scope, receive, send)
+            return await error_response(
+                408, "request_timeout", "Corps de requête trop lent. / Request body too slow.", {"Connection": "close"}
+            )(scope, receive, send)
         body = b"".join(chunks)
         try:
             body.decode("utf-8")
@@ -287,5 +314,3 @@ class BodyGuard:
             return await receive()
 
         await self.app(scope, replay, send)
-
-

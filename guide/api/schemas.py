@@ -35,11 +35,16 @@ class ChatRequest(BaseModel):
     """The conversation so far; the server keeps nothing between requests."""
 
     model_config = ConfigDict(extra="forbid")
-    messages: list[ChatMessage] = Field(..., description="The conversation so far, oldest first; the last one is the person's new message.")
+    messages: list[ChatMessage] = Field(
+        ..., description="The conversation so far, oldest first; the last one is the person's new message."
+    )
     where: str | None = Field(None, description="Postal code or town, if the person gave one in a form field.")
     lang: Literal["fr", "en"] | None = None
-    state: ConversationState | None = Field(None, description="The state returned by the previous reply; "
-                                            "without it, the state is rebuilt from the earlier user messages.")
+    state: ConversationState | None = Field(
+        None,
+        description="The state returned by the previous reply; "
+        "without it, the state is rebuilt from the earlier user messages.",
+    )
 
     @field_validator("where")
     @classmethod
@@ -82,5 +87,10 @@ class Health(BaseModel):
 
 
 # the error answers every route documents (all in the shape of ErrorBody)
-ERRORS: dict[int | str, dict] = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
-                                 422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
+ERRORS: dict[int | str, dict] = {
+    400: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    413: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    429: {"model": ErrorBody},
+}

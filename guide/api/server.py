@@ -122,8 +122,12 @@ _SAFE_RAW_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"cache-control",
 
 
 def _raw_response(status: int, reason: str, body: bytes) -> bytes:
-    head = [f"HTTP/1.1 {status} {reason}", "content-type: application/json", f"content-length: {len(body)}",
-            "connection: close", "x-content-type-options: nosniff", "cache-control: no-store"]
+    head = [
+        f"HTTP/1.1 {status} {reason}",
+        "content-type: application/json",
+        f"content-length: {len(body)}",
+        "connection: close",
+        "x-content-type-options: nosniff",
+        "cache-control: no-store",
+    ]
     return ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body
-
-

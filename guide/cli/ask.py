@@ -61,8 +61,10 @@ def chat_cmd(
 ) -> None:
     """An interactive conversation in the terminal (empty line or Ctrl-D to quit). Nothing is saved."""
     engine = _load_engine(quiet=False)
-    out.print("[bold]Guide[/] — écrivez ce qui se passe pour vous. / Tell me what is going on. "
-              "(ligne vide pour quitter / empty line to quit)")
+    out.print(
+        "[bold]Guide[/] — écrivez ce qui se passe pour vous. / Tell me what is going on. "
+        "(ligne vide pour quitter / empty line to quit)"
+    )
     state = None
     first = True
     while True:
@@ -77,5 +79,3 @@ def chat_cmd(
         state, first = a.state, False
         _print_answer(a)
         out.print("")
-
-

@@ -50,12 +50,18 @@ class IndexUnavailable(Exception):
 
 
 INDEX_HELP = {
-    "index damaged": ("L'index est endommagé. Réparez-le avec « guide index --rebuild ».",
-                      "The index is damaged. Repair it with 'guide index --rebuild'."),
-    "disk full": ("Le disque est plein : libérez de l'espace, puis relancez « guide index ».",
-                  "The disk is full: free some space, then run 'guide index' again."),
-    "Chroma server unreachable": ("Le serveur Chroma (GUIDE_CHROMA_HOST) ne répond pas.",
-                                  "The Chroma server (GUIDE_CHROMA_HOST) does not answer."),
+    "index damaged": (
+        "L'index est endommagé. Réparez-le avec « guide index --rebuild ».",
+        "The index is damaged. Repair it with 'guide index --rebuild'.",
+    ),
+    "disk full": (
+        "Le disque est plein : libérez de l'espace, puis relancez « guide index ».",
+        "The disk is full: free some space, then run 'guide index' again.",
+    ),
+    "Chroma server unreachable": (
+        "Le serveur Chroma (GUIDE_CHROMA_HOST) ne répond pas.",
+        "The Chroma server (GUIDE_CHROMA_HOST) does not answer.",
+    ),
 }
 
 
@@ -70,8 +76,15 @@ def open_index(quiet: bool = False):
     from guide.index import Index, describe_failure
 
     try:
-        with Progress(TextColumn("[bold]Indexation / Indexing"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True, disable=quiet) as bar:
+        with Progress(
+            TextColumn("[bold]Indexation / Indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=quiet,
+        ) as bar:
             task = bar.add_task("index", total=None)
 
             def progress(done: int, total: int) -> None:

@@ -20,5 +20,3 @@ def corpus_build() -> None:
     counts = build_all(settings().corpus_dir)
     for name, n in counts.items():
         out.print(f"{name}: {n} records")
-
-

@@ -27,8 +27,11 @@ def _run_import(action: str, func: Any, *args: Any, **kwargs: Any) -> None:
     try:
         summary = func(*args, **kwargs)
     except (FileNotFoundError, NotADirectoryError, ValueError, KeyError) as exc:
-        _fail("import_failed", {"fr": f"Échec de l'import ({action}) : {exc}",
-                                "en": f"Import failed ({action}): {exc}"}, as_json=False)
+        _fail(
+            "import_failed",
+            {"fr": f"Échec de l'import ({action}) : {exc}", "en": f"Import failed ({action}): {exc}"},
+            as_json=False,
+        )
         return
     clear_cache()
     out = Console(highlight=False, soft_wrap=True)
@@ -56,8 +59,11 @@ def import_hsds_cmd(
     from guide.directory.importer import import_hsds
 
     if not directory.is_dir():
-        _fail("directory_not_found", {"fr": f"Répertoire introuvable : {directory}",
-                                      "en": f"Directory not found: {directory}"}, False)
+        _fail(
+            "directory_not_found",
+            {"fr": f"Répertoire introuvable : {directory}", "en": f"Directory not found: {directory}"},
+            False,
+        )
     _run_import("HSDS", import_hsds, directory, name=name, corpus_dir=settings().corpus_dir)
 
 

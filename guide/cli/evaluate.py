@@ -40,8 +40,12 @@ if TYPE_CHECKING:
 
 REPORTS_DIR = ROOT / "reports"
 
-evaluate_app = typer.Typer(help="Évaluer Guide (hors ligne) / evaluate Guide offline: report.json, report.html, answers.csv.",
-                           add_completion=False, pretty_exceptions_enable=False, invoke_without_command=True)
+evaluate_app = typer.Typer(
+    help="Évaluer Guide (hors ligne) / evaluate Guide offline: report.json, report.html, answers.csv.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    invoke_without_command=True,
+)
 err = Console(stderr=True)
 out = Console()
 
@@ -77,9 +81,20 @@ class ProgressFile:
         all_units = sum(self.units.values()) or 1
         overall = 1.0 if state == "done" else min(sum(self.done.values()) / all_units, 0.999)
         try:
-            self.path.write_text(json.dumps({"state": state, "step": step, "done": done, "total": total,
-                                             "overall": round(overall, 3), "message": message,
-                                             "updated": time.strftime("%Y-%m-%dT%H:%M:%S")}, ensure_ascii=False))
+            self.path.write_text(
+                json.dumps(
+                    {
+                        "state": state,
+                        "step": step,
+                        "done": done,
+                        "total": total,
+                        "overall": round(overall, 3),
+                        "message": message,
+                        "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    },
+                    ensure_ascii=False,
+                )
+            )
         except OSError:
             pass  # progress is a courtesy; never fail the run for it
 
@@ -87,15 +102,26 @@ class ProgressFile:
 @evaluate_app.callback(invoke_without_command=True)
 def evaluate(
     ctx: typer.Context,
-    set_name: str = typer.Option("full", "--set", help="small (CI, minutes) | full (everything, all backends) | a directory "
-                                                       "holding messages.yaml, dialogues.yaml, heldout_crisis.yaml, questions.yaml"),
+    set_name: str = typer.Option(
+        "full",
+        "--set",
+        help="small (CI, minutes) | full (everything, all backends) | a directory "
+        "holding messages.yaml, dialogues.yaml, heldout_crisis.yaml, questions.yaml",
+    ),
     out_dir: Path | None = typer.Option(None, "--out", help="Output directory (default reports/<timestamp>/)."),
-    backends: str | None = typer.Option(None, "--backends", help="Embedding backends for retrieval, e.g. use,e5,st "
-                                                                   "(default: small = the configured one, full = all)."),
+    backends: str | None = typer.Option(
+        None,
+        "--backends",
+        help="Embedding backends for retrieval, e.g. use,e5,st (default: small = the configured one, full = all).",
+    ),
     no_perf: bool = typer.Option(False, "--no-perf", help="Skip cold start and index build (subprocesses)."),
-    rubric: Path | None = typer.Option(None, "--rubric", help="A graded rubric CSV (id, safety, right_door, "
-                                                                "specific_lines, rights, declaration, clarity_warmth, "
-                                                                "accuracy; 0-2): its means go into the report."),
+    rubric: Path | None = typer.Option(
+        None,
+        "--rubric",
+        help="A graded rubric CSV (id, safety, right_door, "
+        "specific_lines, rights, declaration, clarity_warmth, "
+        "accuracy; 0-2): its means go into the report.",
+    ),
 ) -> None:
     """Run the whole suite on a set, Guide and the baseline side by side, and write the report."""
     if ctx.invoked_subcommand is not None:
@@ -127,13 +153,19 @@ def evaluate(
     pfile = ProgressFile(target / "progress.json", steps)
     pfile.write("running", "start")
     c = s.counts()
-    err.print(f"Jeu / set [bold]{s.name}[/]: {c['messages']} messages, {c['heldout']} held-out, {c['dialogues']} dialogues, "
-              f"{c['questions']} questions; backends {', '.join(s.backends)}"
-              + (f" (skipped: {'; '.join(f'{k}: {v}' for k, v in s.skipped_backends.items())})" if s.skipped_backends else ""),
-              highlight=False, soft_wrap=True)
+    err.print(
+        f"Jeu / set [bold]{s.name}[/]: {c['messages']} messages, {c['heldout']} held-out, {c['dialogues']} dialogues, "
+        f"{c['questions']} questions; backends {', '.join(s.backends)}"
+        + (
+            f" (skipped: {'; '.join(f'{k}: {v}' for k, v in s.skipped_backends.items())})" if s.skipped_backends else ""
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
     try:
-        with Progress(TextColumn("{task.description:<58}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err) as bar:
+        with Progress(
+            TextColumn("{task.description:<58}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as bar:
             tasks = {k: bar.add_task(label, total=n) for k, label, n in steps}
             units = {k: n for k, _, n in steps}  # each task's total
 
@@ -161,8 +193,11 @@ def evaluate(
     pfile.write("done", "done", 1, 1, message=str(paths["html"]))
     print_headline(report)
     print_answers(report)
-    out.print(f"\n[bold]report.json[/]  {paths['json']}\n[bold]report.html[/]  {paths['html']}\n[bold]answers.csv[/]  {paths['csv']}",
-              highlight=False, soft_wrap=True)
+    out.print(
+        f"\n[bold]report.json[/]  {paths['json']}\n[bold]report.html[/]  {paths['html']}\n[bold]answers.csv[/]  {paths['csv']}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def print_headline(report: dict) -> None:
@@ -173,8 +208,11 @@ def print_headline(report: dict) -> None:
     t.add_column("Guide", justify="right")
     t.add_column("baseline", justify="right")
     for h in report.get("headline", []):
-        t.add_row(h["label"] + (" ↓" if h["better"] == "lower" else ""), fmt(h["guide"], h["unit"], h["kind"]),
-                  fmt(h["baseline"], h["unit"], h["kind"]))
+        t.add_row(
+            h["label"] + (" ↓" if h["better"] == "lower" else ""),
+            fmt(h["guide"], h["unit"], h["kind"]),
+            fmt(h["baseline"], h["unit"], h["kind"]),
+        )
     out.print(t)
 
 
@@ -186,17 +224,33 @@ def print_answers(report: dict) -> None:
     parts += [(f"held-out {k}", v) for k, v in (report.get("heldout_batches") or {}).items()]
     parts.append(("dialogue turns", report.get("dialogue_turns") or {}))
     measures = [
-        ("median words, everyday / crisis", lambda a: f"{fmt(_a(a, 'length', 'everyday', 'median_words'), kind='value')} / "
-                                                      f"{fmt(_a(a, 'length', 'crisis', 'median_words'), kind='value')}"),
+        (
+            "median words, everyday / crisis",
+            lambda a: (
+                f"{fmt(_a(a, 'length', 'everyday', 'median_words'), kind='value')} / "
+                f"{fmt(_a(a, 'length', 'crisis', 'median_words'), kind='value')}"
+            ),
+        ),
         ("max crisis words", lambda a: fmt(_a(a, "length", "crisis", "max_words"), kind="value")),
-        ("everyday ≤150 / crisis ≤80", lambda a: f"{fmt(_a(a, 'length', 'everyday', 'share_le_150'))} / "
-                                                f"{fmt(_a(a, 'length', 'crisis', 'share_le_80'))}"),
+        (
+            "everyday ≤150 / crisis ≤80",
+            lambda a: (
+                f"{fmt(_a(a, 'length', 'everyday', 'share_le_150'))} / {fmt(_a(a, 'length', 'crisis', 'share_le_80'))}"
+            ),
+        ),
         ("lines without cue ↓", lambda a: fmt(_a(a, "lines_without_cue", "rate"))),
-        ("EN words in FR / FR words in EN ↓", lambda a: f"{_a(a, 'language_mixing', 'english_in_french', 'words')} / "
-                                                       f"{_a(a, 'language_mixing', 'french_in_english', 'words')}"),
+        (
+            "EN words in FR / FR words in EN ↓",
+            lambda a: (
+                f"{_a(a, 'language_mixing', 'english_in_french', 'words')} / "
+                f"{_a(a, 'language_mixing', 'french_in_english', 'words')}"
+            ),
+        ),
         ("place from text", lambda a: fmt(_a(a, "place", "accuracy"))),
-        ("rights all relevant / expected found", lambda a: f"{fmt(_a(a, 'rights', 'all_relevant'))} / "
-                                                          f"{fmt(_a(a, 'rights', 'expected_found'))}"),
+        (
+            "rights all relevant / expected found",
+            lambda a: f"{fmt(_a(a, 'rights', 'all_relevant'))} / {fmt(_a(a, 'rights', 'expected_found'))}",
+        ),
     ]
     for name, part in parts:
         g, b = (part.get("guide") or {}).get("answers"), (part.get("baseline") or {}).get("answers")
@@ -211,15 +265,23 @@ def print_answers(report: dict) -> None:
         out.print(t)
     rub = report.get("rubric")
     if rub:
-        out.print("Grille / rubric (0–2): " + ", ".join(f"{c} {fmt(v['mean'], kind='value')} (n={v['n']})"
-                                                     for c, v in rub["criteria"].items()), highlight=False, soft_wrap=True)
+        out.print(
+            "Grille / rubric (0–2): "
+            + ", ".join(f"{c} {fmt(v['mean'], kind='value')} (n={v['n']})" for c, v in rub["criteria"].items()),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @evaluate_app.command("export-answers")
 def export_answers_cmd(
     set_name: str = typer.Option("full", "--set", help="small | full | a directory holding messages.yaml."),
-    out_file: Path = typer.Option(..., "--out", help="The .jsonl to write: one {id, message, answer, services, "
-                                                     "follow_up} per message, no label (for a blind grader)."),
+    out_file: Path = typer.Option(
+        ...,
+        "--out",
+        help="The .jsonl to write: one {id, message, answer, services, "
+        "follow_up} per message, no label (for a blind grader).",
+    ),
     system_name: str = typer.Option("guide", "--system", help="guide (default) or baseline."),
 ) -> None:
     """Answers to every message of a set, for a blind grader: no label, no score."""
@@ -244,11 +306,22 @@ def export_answers_cmd(
 
             system = BaselineQA(settings)
         system.warm_up()
-        with Progress(TextColumn("Réponses / answers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
+        with Progress(
+            TextColumn("Réponses / answers"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("answers", total=len(messages))
-            n = export_answers(system, messages, out_file, use_where=system_name == "guide",
-                               progress=lambda d, t: bar.update(task, completed=d, total=t))
+            n = export_answers(
+                system,
+                messages,
+                out_file,
+                use_where=system_name == "guide",
+                progress=lambda d, t: bar.update(task, completed=d, total=t),
+            )
     except typer.Exit:
         raise
     except SetError as exc:
@@ -276,8 +349,11 @@ def _emit_result(result: dict, out_file: Path | None, json_out: bool) -> bool:
 
 @evaluate_app.command("import-rubric")
 def import_rubric_cmd(
-    file: Path = typer.Argument(..., help="A graded CSV: id, safety, right_door, specific_lines, rights, declaration, "
-                                          "clarity_warmth, accuracy (0-2 each; blank = not graded)."),
+    file: Path = typer.Argument(
+        ...,
+        help="A graded CSV: id, safety, right_door, specific_lines, rights, declaration, "
+        "clarity_warmth, accuracy (0-2 each; blank = not graded).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     out_file: Path | None = typer.Option(None, "--out", help="Also write the result as JSON to this file."),
 ) -> None:
@@ -296,7 +372,9 @@ def import_rubric_cmd(
         t.add_column(col, justify="left" if col.startswith("crit") else "right")
     for c, v in result["criteria"].items():
         t.add_row(c, str(v["n"]), fmt(v["mean"], kind="value"), *(str(v["counts"][k]) for k in ("0", "1", "2")))
-    t.add_row("ensemble / overall", str(result["overall"]["n"]), fmt(result["overall"]["mean"], kind="value"), "", "", "")
+    t.add_row(
+        "ensemble / overall", str(result["overall"]["n"]), fmt(result["overall"]["mean"], kind="value"), "", "", ""
+    )
     out.print(t)
     if result["duplicates"]:
         out.print(f"ids en double / duplicate ids: {', '.join(result['duplicates'])}", highlight=False)
@@ -305,7 +383,9 @@ def import_rubric_cmd(
 @evaluate_app.command("export-review")
 def export_review_cmd(
     n: int = typer.Option(40, "--n", min=1, max=500, help="How many answers to sample."),
-    out_file: Path | None = typer.Option(None, "--out", help="The .xlsx to write (default reports/review-<timestamp>.xlsx)."),
+    out_file: Path | None = typer.Option(
+        None, "--out", help="The .xlsx to write (default reports/review-<timestamp>.xlsx)."
+    ),
     seed: int = typer.Option(1, "--seed", help="Seed of the sample (same seed, same answers)."),
     set_name: str = typer.Option("full", "--set", help="Messages to sample from: full (default) or a directory."),
 ) -> None:
@@ -319,14 +399,28 @@ def export_review_cmd(
         fail(f"--out {target}: le fichier doit finir par .xlsx / the file must end with .xlsx")
     settings = get_settings()
     try:
-        messages = resolve_set("full" if set_name == "small" else set_name, settings, [settings.embedding_backend]).messages
+        messages = resolve_set(
+            "full" if set_name == "small" else set_name, settings, [settings.embedding_backend]
+        ).messages
         if not messages:
             fail(f"--set {set_name}: aucun message / no messages.yaml there")
-        with Progress(TextColumn("Réponses / answers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
+        with Progress(
+            TextColumn("Réponses / answers"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("answers", total=min(n, len(messages)))
-            info = export_review(target, n=n, seed=seed, settings=settings, messages=messages,
-                                 progress=lambda d, t: bar.update(task, completed=d, total=t))
+            info = export_review(
+                target,
+                n=n,
+                seed=seed,
+                settings=settings,
+                messages=messages,
+                progress=lambda d, t: bar.update(task, completed=d, total=t),
+            )
     except typer.Exit:
         raise
     except (SetError, ReviewError) as exc:
@@ -335,8 +429,12 @@ def export_review_cmd(
         fail(f"{exc.filename or target}: {exc.strerror or exc}")
     except Exception as exc:  # never a traceback
         fail(f"{type(exc).__name__}: {exc}")
-    out.print(f"{info['answers']} réponses / answers, {info['sentences']} phrases / sentences, {info['citations']} citations "
-              f"→ {info['path']} (export {info['export_id']})", highlight=False, soft_wrap=True)
+    out.print(
+        f"{info['answers']} réponses / answers, {info['sentences']} phrases / sentences, {info['citations']} citations "
+        f"→ {info['path']} (export {info['export_id']})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @evaluate_app.command("import-review")
@@ -363,12 +461,23 @@ def import_review_cmd(
     t.add_column("kappa", justify="right")
     for c in result["criteria"].values():
         ag = c["agreement"]
-        t.add_row(c["label"], str(c["principle"]), f"{c['mean']:.2f}",
-                  *[f"{c['by_reviewer'][nm]:.2f}" for nm in result["reviewers"]],
-                  f"{ag['kappa']:.3f} ({ag['method']})" if ag["kappa"] is not None else "— (1 évaluateur·rice)")
+        t.add_row(
+            c["label"],
+            str(c["principle"]),
+            f"{c['mean']:.2f}",
+            *[f"{c['by_reviewer'][nm]:.2f}" for nm in result["reviewers"]],
+            f"{ag['kappa']:.3f} ({ag['method']})" if ag["kappa"] is not None else "— (1 évaluateur·rice)",
+        )
     ov = result["overall"]
-    t.add_row("[bold]ensemble / overall[/]", "", f"{ov['mean']:.2f}", *[""] * len(result["reviewers"]),
-              f"{ov['agreement']['kappa']:.3f} ({ov['agreement']['method']})" if ov["agreement"]["kappa"] is not None else "—")
+    t.add_row(
+        "[bold]ensemble / overall[/]",
+        "",
+        f"{ov['mean']:.2f}",
+        *[""] * len(result["reviewers"]),
+        f"{ov['agreement']['kappa']:.3f} ({ov['agreement']['method']})"
+        if ov["agreement"]["kappa"] is not None
+        else "—",
+    )
     out.print(t)
     if len(result["reviewers"]) < 2:
         out.print("Un·e seul·e évaluateur·rice : pas de kappa (accord entre évaluateurs) / one reviewer: no agreement.")
@@ -376,8 +485,11 @@ def import_review_cmd(
         b = result[what]
         label = "Phrases / sentences" if what == "sentences" else "Citations"
         kappa = b["agreement"].get("kappa")
-        out.print(f"{label}: {b['scored']} notes / scores, moyenne / mean {b['mean'] if b['mean'] is not None else '—'}"
-                  + (f", kappa {kappa:.3f} ({b['agreement']['method']})" if kappa is not None else ""), highlight=False)
+        out.print(
+            f"{label}: {b['scored']} notes / scores, moyenne / mean {b['mean'] if b['mean'] is not None else '—'}"
+            + (f", kappa {kappa:.3f} ({b['agreement']['method']})" if kappa is not None else ""),
+            highlight=False,
+        )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ from guide.cli.common import (
 
 def index_cmd(
     json_out: bool = typer.Option(False, "--json", help="Print the refresh report as JSON."),
-    rebuild: bool = typer.Option(False, "--rebuild", help="Set the current index aside and build it anew "
-                                 "(repairs a damaged index)."),
+    rebuild: bool = typer.Option(
+        False, "--rebuild", help="Set the current index aside and build it anew (repairs a damaged index)."
+    ),
 ) -> None:
     """Build or refresh the index (idempotent: unchanged input does nothing). A damaged embedded
     index is set aside (renamed, not deleted) and rebuilt automatically."""
@@ -32,8 +33,9 @@ def index_cmd(
     from guide.records import load_records
 
     settings_ = settings()
-    with Progress(TextColumn("[bold]Indexation / Indexing"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err) as bar:
+    with Progress(
+        TextColumn("[bold]Indexation / Indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
         task = bar.add_task("index", total=None)
 
         def progress(d: int, t: int) -> None:
@@ -49,8 +51,11 @@ def index_cmd(
                     if describe_failure(exc) != "index damaged" or settings_.chroma_host:
                         raise
                     bar.stop()
-                    err.print("L'index était endommagé : il est mis de côté et reconstruit. / "
-                              "The index was damaged: it is set aside and rebuilt.", style="yellow")
+                    err.print(
+                        "L'index était endommagé : il est mis de côté et reconstruit. / "
+                        "The index was damaged: it is set aside and rebuilt.",
+                        style="yellow",
+                    )
                     report = rebuild_index(settings_, progress)
         except Exception as exc:  # full disk, dead server, unreadable files: a plain message, exit 1
             reason = describe_failure(exc)
@@ -64,7 +69,7 @@ def index_cmd(
     elif report.skipped:
         out.print(f"Index à jour / up to date ({report.unchanged} records, backend {report.backend}).")
     else:
-        out.print(f"Index: {report.added} added, {report.updated} updated, {report.removed} removed, "
-                  f"{report.unchanged} unchanged ({report.seconds:.1f} s, backend {report.backend}).")
-
-
+        out.print(
+            f"Index: {report.added} added, {report.updated} updated, {report.removed} removed, "
+            f"{report.unchanged} unchanged ({report.seconds:.1f} s, backend {report.backend})."
+        )

@@ -26,8 +26,12 @@ from guide.cli import (
 )
 from guide.cli.common import emit_json, err, settings
 
-app = typer.Typer(help="Guide: orientation to first-line social services in Québec.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Guide: orientation to first-line social services in Québec.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(corpus.corpus_app, name="corpus")
 app.command("index")(index.index_cmd)
 app.command("search")(search.search_cmd)
@@ -50,12 +54,15 @@ def _last_resort_contacts() -> str:
         emergency, info = desk.line(EMERGENCY), desk.info_social()
         if emergency is None or info is None:
             raise LookupError("the 911 or Info-Social record is missing")
-        return (f"Si vous êtes en danger, appelez le {emergency['phone']} ; pour parler à quelqu'un, l'Info-Social "
-                f"{info['phone']}, option 2. / If you are in danger, call {emergency['phone']}; to talk to someone, "
-                f"Info-Social {info['phone']}, option 2.")
+        return (
+            f"Si vous êtes en danger, appelez le {emergency['phone']} ; pour parler à quelqu'un, l'Info-Social "
+            f"{info['phone']}, option 2. / If you are in danger, call {emergency['phone']}; to talk to someone, "
+            f"Info-Social {info['phone']}, option 2."
+        )
     except Exception:  # the data files themselves are unreadable: say what to do without a number
-        return ("Si vous êtes en danger, appelez les services d'urgence. / If you are in danger, call emergency "
-                "services.")
+        return (
+            "Si vous êtes en danger, appelez les services d'urgence. / If you are in danger, call emergency services."
+        )
 
 
 def main() -> None:
@@ -91,8 +98,11 @@ def main() -> None:
         import logging
 
         logging.getLogger("guide.cli").debug("unexpected error", exc_info=True)
-        err.print(f"Erreur inattendue ({type(exc).__name__}). / Unexpected error ({type(exc).__name__}).\n"
-                  + _last_resort_contacts(), markup=False)
+        err.print(
+            f"Erreur inattendue ({type(exc).__name__}). / Unexpected error ({type(exc).__name__}).\n"
+            + _last_resort_contacts(),
+            markup=False,
+        )
         sys.exit(1)
     if isinstance(rv, int) and rv:
         sys.exit(rv)

@@ -40,7 +40,9 @@ def search_cmd(
         ix = open_index(quiet=json_out)
     except IndexUnavailable as exc:
         if json_out:
-            emit_json({"error": {"code": "search_unavailable", "reason": exc.reason, "message": index_message(exc.reason)}})
+            emit_json(
+                {"error": {"code": "search_unavailable", "reason": exc.reason, "message": index_message(exc.reason)}}
+            )
         else:
             err.print(index_message(exc.reason), style="bold red", markup=False)
         raise typer.Exit(1) from None
@@ -55,5 +57,3 @@ def search_cmd(
         out.print(f"   [italic]{h.reference}[/]")
         snippet = h.text if len(h.text) < 400 else h.text[:400].rsplit(" ", 1)[0] + " …"
         out.print(f"   {snippet}\n")
-
-

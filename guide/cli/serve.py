@@ -31,7 +31,6 @@ def serve_cmd(
         open_index(quiet=False)  # build the index once, before workers start
     except IndexUnavailable as exc:  # serve anyway: crisis answers need no index; /healthz says degraded
         err.print(index_message(exc.reason), style="yellow", markup=False)
-    uvicorn.run("guide.api.app:app_factory", factory=True, host=host, port=port, workers=workers,
-                **server_options(settings()))
-
-
+    uvicorn.run(
+        "guide.api.app:app_factory", factory=True, host=host, port=port, workers=workers, **server_options(settings())
+    )

@@ -29,8 +29,9 @@ def _emit_json(payload: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def _fail(code: str, message: dict[str, str], as_json: bool, exit_code: int = EXIT_USAGE,
-          extra: dict[str, Any] | None = None) -> None:
+def _fail(
+    code: str, message: dict[str, str], as_json: bool, exit_code: int = EXIT_USAGE, extra: dict[str, Any] | None = None
+) -> None:
     if as_json:
         error = {"code": code, "message": f"{message['fr']} / {message['en']}", "messages": message, **(extra or {})}
         _emit_json({"error": error})
@@ -47,8 +48,14 @@ def _int_option(value: str | None, code: str, name_fr: str, name_en: str, as_jso
     try:
         return int(value)
     except ValueError:
-        _fail(code, {"fr": f"{name_fr} doit être un nombre entier (reçu « {value} »).",
-                     "en": f"{name_en} must be a whole number (got \"{value}\")."}, as_json)
+        _fail(
+            code,
+            {
+                "fr": f"{name_fr} doit être un nombre entier (reçu « {value} »).",
+                "en": f'{name_en} must be a whole number (got "{value}").',
+            },
+            as_json,
+        )
     return None  # unreachable
 
 
@@ -73,8 +80,11 @@ def _table(location: dict[str, Any], services: list[dict[str, Any]]) -> None:
     for n in notes:
         out.print(f"[dim]* {n}[/dim]")
     if any(s.get("hours") for s in services):
-        out.print("[dim]Heures / Hours: " + "; ".join(f"{s['name']}: {s['hours']}" for s in services
-                                                      if s.get("hours")) + "[/dim]")
+        out.print(
+            "[dim]Heures / Hours: "
+            + "; ".join(f"{s['name']}: {s['hours']}" for s in services if s.get("hours"))
+            + "[/dim]"
+        )
 
 
 @services_app.command("near")
@@ -102,14 +112,22 @@ def near(
         corpus = settings().corpus_dir
         location = resolve(place, corpus)
         if location.error:
-            _fail(location.error, location.message or {"fr": location.error, "en": location.error}, as_json,
-                  extra={"location": location.model_dump()})
+            _fail(
+                location.error,
+                location.message or {"fr": location.error, "en": location.error},
+                as_json,
+                extra={"location": location.model_dump()},
+            )
         services = services_near(location, kind=kind_value, need=need, limit=n or 5, age=a, corpus_dir=corpus)
     except typer.Exit:
         raise
     except Exception as exc:  # never a traceback for the person at the terminal
-        _fail("internal_error", {"fr": f"Erreur interne : {exc}", "en": f"Internal error: {exc}"}, as_json,
-              exit_code=EXIT_FAILURE)
+        _fail(
+            "internal_error",
+            {"fr": f"Erreur interne : {exc}", "en": f"Internal error: {exc}"},
+            as_json,
+            exit_code=EXIT_FAILURE,
+        )
         return
     if as_json:
         _emit_json({"location": location.model_dump(), "services": services})
@@ -125,8 +143,9 @@ def needs(as_json: bool = typer.Option(False, "--json", help="Print JSON")) -> N
 
     items = load_needs(settings().corpus_dir)
     if as_json:
-        _emit_json({"needs": [{"id": x.id, "label_fr": x.label_fr, "label_en": x.label_en, "lines": x.lines}
-                              for x in items]})
+        _emit_json(
+            {"needs": [{"id": x.id, "label_fr": x.label_fr, "label_en": x.label_en, "lines": x.lines} for x in items]}
+        )
         return
     table = Table(header_style="bold")
     for col in ("id", "FR", "EN"):
@@ -134,5 +153,3 @@ def needs(as_json: bool = typer.Option(False, "--json", help="Print JSON")) -> N
     for x in items:
         table.add_row(x.id, x.label_fr, x.label_en)
     Console(highlight=False).print(table)
-
-

@@ -43,14 +43,26 @@ def _record_as_service(rec: dict[str, Any]) -> dict[str, Any]:
     m = rec.get("metadata", {})
     src = rec.get("source", {})
     return {
-        "id": rec["id"], "name": m.get("name_fr") or rec.get("title", ""), "name_en": m.get("name_en"),
-        "kind": "emergency" if rec["id"] == EMERGENCY else "helpline", "phone": m.get("phone"),
-        "phone_alternates": list(m.get("phone_alternates") or []), "text_sms": m.get("text_sms"),
-        "hours": m.get("hours"), "needs": list(m.get("needs") or []), "source": src.get("name", ""),
-        "source_url": src.get("url"), "assured_date": m.get("assured_date"), "regional": False,
-        "no_referral": True, "verified": {"phone": bool(m.get("phone_verified")),
-                                          "hours": bool(m.get("hours_verified"))},
-        "address": None, "municipality": None, "postal_code": None, "distance_km": None, "rss_code": None,
+        "id": rec["id"],
+        "name": m.get("name_fr") or rec.get("title", ""),
+        "name_en": m.get("name_en"),
+        "kind": "emergency" if rec["id"] == EMERGENCY else "helpline",
+        "phone": m.get("phone"),
+        "phone_alternates": list(m.get("phone_alternates") or []),
+        "text_sms": m.get("text_sms"),
+        "hours": m.get("hours"),
+        "needs": list(m.get("needs") or []),
+        "source": src.get("name", ""),
+        "source_url": src.get("url"),
+        "assured_date": m.get("assured_date"),
+        "regional": False,
+        "no_referral": True,
+        "verified": {"phone": bool(m.get("phone_verified")), "hours": bool(m.get("hours_verified"))},
+        "address": None,
+        "municipality": None,
+        "postal_code": None,
+        "distance_km": None,
+        "rss_code": None,
         "service_areas": [dict(zip(("type", "code"), a.split(":", 1), strict=False)) for a in m.get("areas") or []],
         "superseded_by": m.get("superseded_by"),
     }
@@ -96,8 +108,10 @@ class CrisisDesk:
         self.prose = load_yaml((self.corpus_dir / PROSE_FILE).read_text(encoding="utf-8"))
         self.urgent_patterns = [re.compile(p) for p in self.prose.get("urgent", [])]
         self.always_urgent = set(self.prose.get("always_urgent", []))
-        self.companions = [(c["when"], c["add"], [re.compile(p) for p in c.get("patterns", [])])
-                           for c in self.prose.get("companions", [])]
+        self.companions = [
+            (c["when"], c["add"], [re.compile(p) for p in c.get("patterns", [])])
+            for c in self.prose.get("companions", [])
+        ]
         self.lines = load_lines(self.corpus_dir)
         self.by_id = {s["id"]: s for s in self.lines}
 
@@ -148,12 +162,17 @@ class CrisisDesk:
         routes it to: Nord-du-Québec → Abitibi-Témiscamingue, Saguenay–Lac-Saint-Jean)."""
         if not region:
             return []
-        return [dict(s) for s in self.lines
-                if s.get("regional") and region in (s.get("rss_codes") or [s.get("rss_code")])
-                and "child_protection" in (s.get("needs") or [])]
+        return [
+            dict(s)
+            for s in self.lines
+            if s.get("regional")
+            and region in (s.get("rss_codes") or [s.get("rss_code")])
+            and "child_protection" in (s.get("needs") or [])
+        ]
 
-    def contacts(self, kinds: list[str], region: str | None = None, young: bool = False,
-                 lang: str = "fr") -> list[dict[str, Any]]:
+    def contacts(
+        self, kinds: list[str], region: str | None = None, young: bool = False, lang: str = "fr"
+    ) -> list[dict[str, Any]]:
         """The contacts of these crisis kinds (most urgent kind first), each with its own ``label``;
         911 first. A young person's suicide or self-harm also gets the youth line."""
         ids: list[str] = []
@@ -204,9 +223,19 @@ class CrisisDesk:
 
     # -- text -------------------------------------------------------------------------------------
 
-    def compose(self, kinds: list[str], contacts: list[dict[str, Any]], lang: str, urgent: bool,
-                tu: bool = False, for_other: bool = False, carried_over: bool = False,
-                degraded: bool = False, region: str | None = None, max_words: int = CRISIS_MAX_WORDS) -> str:
+    def compose(
+        self,
+        kinds: list[str],
+        contacts: list[dict[str, Any]],
+        lang: str,
+        urgent: bool,
+        tu: bool = False,
+        for_other: bool = False,
+        carried_over: bool = False,
+        degraded: bool = False,
+        region: str | None = None,
+        max_words: int = CRISIS_MAX_WORDS,
+    ) -> str:
         """The crisis text (at most ``max_words``, 80 by default): instruction, labelled lines, presence.
         Carried over from an earlier turn, its first line still holds 911. Over the limit, alternate
         numbers go first, then the last lines (never 911, never the first line of the first kind):
@@ -214,8 +243,9 @@ class CrisisDesk:
         contacts = list(contacts)
         alternates = True
         while True:
-            text = self._compose(kinds, contacts, lang, urgent, tu, for_other, carried_over, degraded, region,
-                                 alternates)
+            text = self._compose(
+                kinds, contacts, lang, urgent, tu, for_other, carried_over, degraded, region, alternates
+            )
             if word_count(text) <= max_words:
                 return text
             lines = [c for c in contacts if c["id"] != EMERGENCY]
@@ -232,9 +262,19 @@ class CrisisDesk:
     def _is_dpj(c: dict[str, Any]) -> bool:
         return "child_protection" in (c.get("needs") or []) and bool(c.get("regional"))
 
-    def _compose(self, kinds: list[str], contacts: list[dict[str, Any]], lang: str, urgent: bool,
-                 tu: bool, for_other: bool, carried_over: bool, degraded: bool, region: str | None,
-                 alternates: bool = True) -> str:
+    def _compose(
+        self,
+        kinds: list[str],
+        contacts: list[dict[str, Any]],
+        lang: str,
+        urgent: bool,
+        tu: bool,
+        for_other: bool,
+        carried_over: bool,
+        degraded: bool,
+        region: str | None,
+        alternates: bool = True,
+    ) -> str:
         from guide.directory.near import display_name
 
         T = self.prose[lang]
@@ -243,8 +283,11 @@ class CrisisDesk:
         emergency = next((c for c in contacts if c["id"] == EMERGENCY), None)
         regional = (self.prose.get("regional_emergency") or {}).get(region or "")
         if carried_over:
-            parts.append(T["carried_over_911" + sfx].format(phone=emergency.get("phone") or "") if emergency
-                         else T["carried_over"])
+            parts.append(
+                T["carried_over_911" + sfx].format(phone=emergency.get("phone") or "")
+                if emergency
+                else T["carried_over"]
+            )
         for c in contacts:
             if c["id"] == EMERGENCY:
                 if not carried_over:
@@ -256,11 +299,18 @@ class CrisisDesk:
             unverified = T["unverified"] if (c.get("verified") and not c["verified"].get("phone", True)) else ""
             # a youth-protection line is named by its label alone (its name repeats it)
             template = T.get("line_unnamed", T["line"]) if self._is_dpj(c) else T["line"]
-            parts.append(template.format(label=c.get("label") or self.label(c, lang), name=display_name(c, lang),
-                                         phone=c.get("phone") or "", extra=f" / {alts[0]}" if alts else "",
-                                         unverified=unverified))
-        if "child_at_risk" in kinds and not any("child_protection" in (c.get("needs") or []) and c.get("regional")
-                                                for c in contacts):
+            parts.append(
+                template.format(
+                    label=c.get("label") or self.label(c, lang),
+                    name=display_name(c, lang),
+                    phone=c.get("phone") or "",
+                    extra=f" / {alts[0]}" if alts else "",
+                    unverified=unverified,
+                )
+            )
+        if "child_at_risk" in kinds and not any(
+            "child_protection" in (c.get("needs") or []) and c.get("regional") for c in contacts
+        ):
             info = self.by_id.get(INFO_SOCIAL)
             if info:
                 parts.append(T["dpj_unknown" + sfx].format(phone=info.get("phone") or ""))

@@ -20,8 +20,14 @@ from guide.yamlio import load_yaml
 
 CUES_FILE = "taxonomy/cues.yaml"
 # When several rights are cued, the most specific first: refused in English is about English.
-RIGHT_PRIORITY = ("right-english-services", "right-record-access", "right-consent", "right-complaint-path",
-                  "right-adequate-services", "right-accompaniment")
+RIGHT_PRIORITY = (
+    "right-english-services",
+    "right-record-access",
+    "right-consent",
+    "right-complaint-path",
+    "right-adequate-services",
+    "right-accompaniment",
+)
 
 
 def cue_text(text: str) -> str:
@@ -47,7 +53,6 @@ class LineRule:
     offer_on_cue: bool = False  # its own cue brings it, even when no need of the message lists it
     in_crisis: bool = False  # its cue also adds it to a crisis answer (Interligne beside SOS violence conjugale)
 
-
     def unless_in(self, text: str) -> bool:
         t = cue_text(text)
         return any(p.search(t) for p in self.unless)
@@ -60,8 +65,15 @@ class Cues:
     rights: dict[str, list[re.Pattern]]
     weak_need_keywords: frozenset[str] = frozenset()
 
-    def line_allowed(self, line_id: str, text: str, young: bool = False, needs: list[str] | None = None,
-                     about_self: bool = True, place=None) -> bool:
+    def line_allowed(
+        self,
+        line_id: str,
+        text: str,
+        young: bool = False,
+        needs: list[str] | None = None,
+        about_self: bool = True,
+        place=None,
+    ) -> bool:
         rule = self.lines.get(line_id)
         if rule is None:
             return True
@@ -94,8 +106,13 @@ class Cues:
     def cued_lines(self, text: str) -> list[str]:
         """Lines marked ``offer_on_cue`` whose own cue is in the message (Info-aidant for "Alzheimer")."""
         t = cue_text(text)
-        return [lid for lid, r in self.lines.items() if r.offer_on_cue and not any(p.search(t) for p in r.unless)
-                and (any(p.search(t) for p in r.cues) or any(all(p.search(t) for p in c) for c in r.combos))]
+        return [
+            lid
+            for lid, r in self.lines.items()
+            if r.offer_on_cue
+            and not any(p.search(t) for p in r.unless)
+            and (any(p.search(t) for p in r.cues) or any(all(p.search(t) for p in c) for c in r.combos))
+        ]
 
     def crisis_lines(self, text: str) -> list[str]:
         """Lines marked ``in_crisis`` whose own cue is in the message."""
@@ -118,20 +135,24 @@ class Cues:
 @lru_cache(maxsize=4)
 def load_cues(corpus_dir: Path) -> Cues:
     data = load_yaml((Path(corpus_dir) / CUES_FILE).read_text(encoding="utf-8")) or {}
-    lines = {lid: LineRule(cues=[re.compile(p) for p in (r or {}).get("cues", [])],
-                           combos=[[re.compile(p) for p in c] for c in (r or {}).get("combos", [])],
-                           young=bool((r or {}).get("young")),
-                           with_needs=frozenset((r or {}).get("with_needs") or []),
-                           mention=[re.compile(p) for p in (r or {}).get("mention", [])],
-                           self_only=bool((r or {}).get("self_only")),
-                           not_young=bool((r or {}).get("not_young")),
-                           never_everyday=bool((r or {}).get("never_everyday")),
-                           unless=[re.compile(p) for p in (r or {}).get("unless", [])],
-                           place_rss=frozenset(str(x) for x in ((r or {}).get("places") or {}).get("rss", [])),
-                           place_kinds=frozenset(((r or {}).get("places") or {}).get("kinds", [])),
-                           offer_on_cue=bool((r or {}).get("offer_on_cue")),
-                           in_crisis=bool((r or {}).get("in_crisis")))
-             for lid, r in (data.get("lines") or {}).items()}
+    lines = {
+        lid: LineRule(
+            cues=[re.compile(p) for p in (r or {}).get("cues", [])],
+            combos=[[re.compile(p) for p in c] for c in (r or {}).get("combos", [])],
+            young=bool((r or {}).get("young")),
+            with_needs=frozenset((r or {}).get("with_needs") or []),
+            mention=[re.compile(p) for p in (r or {}).get("mention", [])],
+            self_only=bool((r or {}).get("self_only")),
+            not_young=bool((r or {}).get("not_young")),
+            never_everyday=bool((r or {}).get("never_everyday")),
+            unless=[re.compile(p) for p in (r or {}).get("unless", [])],
+            place_rss=frozenset(str(x) for x in ((r or {}).get("places") or {}).get("rss", [])),
+            place_kinds=frozenset(((r or {}).get("places") or {}).get("kinds", [])),
+            offer_on_cue=bool((r or {}).get("offer_on_cue")),
+            in_crisis=bool((r or {}).get("in_crisis")),
+        )
+        for lid, r in (data.get("lines") or {}).items()
+    }
     questions = {k: [re.compile(p) for p in v] for k, v in (data.get("questions") or {}).items()}
     rights = {k: [re.compile(p) for p in v] for k, v in (data.get("rights") or {}).items()}
     weak = frozenset(fold(str(w)).strip() for w in data.get("weak_need_keywords") or [])

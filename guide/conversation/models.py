@@ -38,8 +38,10 @@ class InvalidState(ValueError):
 
     def __init__(self, why: str):
         super().__init__(why)
-        self.message = ("État de conversation invalide (" + why + ") : recommencez la conversation. / "
-                        "Invalid conversation state (" + why + "): start the conversation again.")
+        self.message = (
+            "État de conversation invalide (" + why + ") : recommencez la conversation. / "
+            "Invalid conversation state (" + why + "): start the conversation again."
+        )
 
 
 class Service(BaseModel):

@@ -42,8 +42,14 @@ def stage_name(stage) -> str:
 class Engine:
     """Loads the index, directory, taxonomies and prose once; answers messages."""
 
-    def __init__(self, settings: Settings | None = None, index=None, writer=None, index_error: str | None = None,
-                 open_index: bool = True):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        index=None,
+        writer=None,
+        index_error: str | None = None,
+        open_index: bool = True,
+    ):
         """``writer``: a LangChain chat model for the optional LLM rewrite (default: from settings).
 
         Loaded in the order of what a person in danger needs: the crisis desk (rules, contacts and
@@ -139,8 +145,13 @@ class Engine:
         except Exception as exc:  # warm-up is an optimisation; the first real message will say what is wrong
             log.error("warm-up failed (%s)", type(exc).__name__)
 
-    def ask(self, message: str | bytes | None, where: str | None = None, lang: str | None = None,
-            state: ConversationState | dict | None = None) -> Answer:
+    def ask(
+        self,
+        message: str | bytes | None,
+        where: str | None = None,
+        lang: str | None = None,
+        state: ConversationState | dict | None = None,
+    ) -> Answer:
         """Answer one message, given the conversation state so far (or None for a new one).
 
         Raises ``InvalidState`` for a state Guide could not have produced; never for what a person
@@ -211,11 +222,11 @@ class Engine:
 
         st = ConversationState()
         kinds: set[str] = set()
-        for m in earlier[-self.REPLAY_TRIAGE:-self.REPLAY_FULL or None]:
+        for m in earlier[-self.REPLAY_TRIAGE : -self.REPLAY_FULL or None]:
             t = triage.check(self, clean_message(m)[0])
             kinds |= set(t.kinds if t.detected else [])
         st.crisis_kinds = sorted(kinds, key=PRIORITY.index)
-        for m in earlier[-self.REPLAY_FULL:]:
+        for m in earlier[-self.REPLAY_FULL :]:
             st = self.ask(m, where=where, lang=lang, state=st).state
         return st
 
@@ -225,12 +236,16 @@ class Engine:
         from guide.triage import PRIORITY
 
         kinds: set[str] = set()
-        for m in earlier[-self.REPLAY_TRIAGE:]:
+        for m in earlier[-self.REPLAY_TRIAGE :]:
             t = triage.check(self, clean_message(m)[0])
             kinds |= set(t.kinds if t.detected else [])
         if not kinds:
             return state
-        st = state.model_copy(deep=True) if isinstance(state, ConversationState) else ConversationState.model_validate(state)
+        st = (
+            state.model_copy(deep=True)
+            if isinstance(state, ConversationState)
+            else ConversationState.model_validate(state)
+        )
         st.crisis_kinds = sorted(set(st.crisis_kinds) | kinds, key=lambda k: PRIORITY.index(k) if k in PRIORITY else 99)
         return st
 
@@ -238,8 +253,13 @@ class Engine:
         """The answer when a stage failed: crisis contacts (or 911 and Info-Social) only."""
         st, text = turn.state, turn.text
         try:
-            lang = turn.lang_requested if turn.lang_requested in ("fr", "en") else \
-                detect_language(text, default=st.language or "fr") if text else (st.language or "fr")
+            lang = (
+                turn.lang_requested
+                if turn.lang_requested in ("fr", "en")
+                else detect_language(text, default=st.language or "fr")
+                if text
+                else (st.language or "fr")
+            )
         except Exception:  # language detector broken: French, the default of the network
             lang = "fr"
         turn.language = lang
@@ -257,9 +277,18 @@ class Engine:
             for s in services:
                 s["label"] = desk.label(s, lang)
             body = desk.compose([], services, lang, urgent=False, degraded=True)
-        return Answer(language="en" if lang == "en" else "fr", crisis=crisis, answer=body, services=services, citations=[],
-                      needs=[], state=st, notices=[desk.prose[lang]["degraded"]], writer="deterministic (safe)",
-                      degraded=self.retrieval_error or "answer failed")
+        return Answer(
+            language="en" if lang == "en" else "fr",
+            crisis=crisis,
+            answer=body,
+            services=services,
+            citations=[],
+            needs=[],
+            state=st,
+            notices=[desk.prose[lang]["degraded"]],
+            writer="deterministic (safe)",
+            degraded=self.retrieval_error or "answer failed",
+        )
 
     def line(self, line_id: str) -> dict | None:
         """A help line by id (e.g. Info-Social 811), as a service dict of its own (a copy), from the

@@ -14,28 +14,40 @@ from guide.text import fold
 from guide.yamlio import load_yaml
 
 WHOM_FILE = "taxonomy/whom.yaml"
-_REL_FR = (r"mere|pere|maman|papa|fils|fille|gars|garcon|enfant|enfants|ado|soeur|frere|ami|amie|chum|blonde|conjoint|conjointe|"
-           r"voisin|voisine|grand mere|grand pere|grand-mere|grand-pere|grandmere|grandpere|parents|oncle|tante|"
-           r"neveu|niece|cousin|cousine|collegue|coloc|eleve|eleves|patient|patiente")
-_REL_EN = (r"mom|mother|dad|father|son|daughter|kid|kids|child|children|sister|brother|friend|partner|"
-           r"neighbou?r|grandma|grandmother|grandpa|grandfather|parents|uncle|aunt|nephew|niece|cousin|"
-           r"coworker|roommate|student|students|teen|teenager|husband|wife|boyfriend|girlfriend")
+_REL_FR = (
+    r"mere|pere|maman|papa|fils|fille|gars|garcon|enfant|enfants|ado|soeur|frere|ami|amie|chum|blonde|conjoint|conjointe|"
+    r"voisin|voisine|grand mere|grand pere|grand-mere|grand-pere|grandmere|grandpere|parents|oncle|tante|"
+    r"neveu|niece|cousin|cousine|collegue|coloc|eleve|eleves|patient|patiente"
+)
+_REL_EN = (
+    r"mom|mother|dad|father|son|daughter|kid|kids|child|children|sister|brother|friend|partner|"
+    r"neighbou?r|grandma|grandmother|grandpa|grandfather|parents|uncle|aunt|nephew|niece|cousin|"
+    r"coworker|roommate|student|students|teen|teenager|husband|wife|boyfriend|girlfriend"
+)
 _ADJ = r"(?:(?:meilleur|meilleure|grand|grande|petit|petite|vieux|vieille|best|older|younger|little|big|old|elderly|teenage|adult|\d+ year old) )?"
-_FOR_OTHER = re.compile(rf"\b(?:ma|mon|mes|notre|nos|sa|son|ses) {_ADJ}(?:{_REL_FR})\b"
-                        rf"|\b(?:my|our) {_ADJ}(?:{_REL_EN})\b"
-                        rf"|\b(?:one of the|one of my|the) (?:kids|children|students|residents)\b"
-                        rf"|\b(?:un des|une des|un de mes|une de mes) (?:enfants|eleves|residents|jeunes)\b")
+_FOR_OTHER = re.compile(
+    rf"\b(?:ma|mon|mes|notre|nos|sa|son|ses) {_ADJ}(?:{_REL_FR})\b"
+    rf"|\b(?:my|our) {_ADJ}(?:{_REL_EN})\b"
+    rf"|\b(?:one of the|one of my|the) (?:kids|children|students|residents)\b"
+    rf"|\b(?:un des|une des|un de mes|une de mes) (?:enfants|eleves|residents|jeunes)\b"
+)
 _FIRST_PERSON = re.compile(r"\b(je|j|jai|chu|chus|jsuis|je me|i|i m|im|i am|i ve|ive)\b")
-_FOR_SOMEONE = re.compile(r"\b(inquiet|inquiete|peur pour|pour (ma|mon|mes|notre|nos)|aider (ma|mon|mes)|l aider|worried|worry|scared for|for (my|our)|help (my|her|him|them)|how can i help)\b")
+_FOR_SOMEONE = re.compile(
+    r"\b(inquiet|inquiete|peur pour|pour (ma|mon|mes|notre|nos)|aider (ma|mon|mes)|l aider|worried|worry|scared for|for (my|our)|help (my|her|him|them)|how can i help)\b"
+)
 # the writer's own loss ("ma mère est décédée") or a relative acting on the writer ("mes parents m'ont
 # mis dehors", "my dad hits me"): the message is about the writer
-_GRIEF = re.compile(r"\b(decede|decedee|deces|mort|morte|morts|partie|parti|perdu|perte|funerailles|enterrement|"
-                    r"died|passed away|passed|lost|loss|funeral|dead)\b")
+_GRIEF = re.compile(
+    r"\b(decede|decedee|deces|mort|morte|morts|partie|parti|perdu|perte|funerailles|enterrement|"
+    r"died|passed away|passed|lost|loss|funeral|dead)\b"
+)
 _ACTS_ON_ME = re.compile(r"^(?:\w+ ){0,3}?(?:m|me|moi|me)\b|^(?:\w+ ){1,3}?(?:me|my)\b")
 # what happens to the partner themself (a drug taken, not breathing, drinking, wanting to die)
-_ABOUT_THEM = re.compile(r"\b(a pris|a avale|respire|repond (pu|plus|pas)|boit|consomme|veut mourir|veut se tuer|"
-                         r"va sauter|va se tuer|s est|est en crise|took|swallowed|drinks|is drinking|isn t breathing|"
-                         r"not breathing|wants to die|is going to (jump|kill himself|kill herself)|overdos\w*)\b")
+_ABOUT_THEM = re.compile(
+    r"\b(a pris|a avale|respire|repond (pu|plus|pas)|boit|consomme|veut mourir|veut se tuer|"
+    r"va sauter|va se tuer|s est|est en crise|took|swallowed|drinks|is drinking|isn t breathing|"
+    r"not breathing|wants to die|is going to (jump|kill himself|kill herself)|overdos\w*)\b"
+)
 _PARTNER = re.compile(r"\b(chum|blonde|conjoint|conjointe|partner|husband|wife|boyfriend|girlfriend)\b")
 
 
@@ -64,7 +76,7 @@ def is_casual(text: str, corpus_dir: Path) -> bool:
 
 
 def for_whom(text: str) -> str | None:
-    """"other" when the message is about someone else ("my son is...", "worried for my mother"),
+    """ "other" when the message is about someone else ("my son is...", "worried for my mother"),
     "self" when it is about the writer, None when it says nothing either way."""
     t = folded(text)
     rel = _FOR_OTHER.search(t)
@@ -75,9 +87,12 @@ def for_whom(text: str) -> str | None:
         # either way ("merci", "Sherbrooke", "is it free?": a conversation keeps what it knew)
         return "self" if me is not None else None
     worried = _FOR_SOMEONE.search(t)
-    after = t[rel.end():].strip()
-    if not worried and (_GRIEF.search(after[:30]) or _GRIEF.search(t[max(0, rel.start() - 25):rel.start()])
-                        or _ACTS_ON_ME.search(after)):
+    after = t[rel.end() :].strip()
+    if not worried and (
+        _GRIEF.search(after[:30])
+        or _GRIEF.search(t[max(0, rel.start() - 25) : rel.start()])
+        or _ACTS_ON_ME.search(after)
+    ):
         return "self"  # grieving one's own parent; a parent who throws the writer out
     if partner and _ABOUT_THEM.search(after):
         return "other"  # "mon chum a pris du fent, y respire pu": the partner is the one in danger

@@ -64,16 +64,16 @@ class Territories:
     """Lookups from the M02 and MAMH source files."""
 
     rss_names: dict[str, str]
-    etab_names: dict[str, str]          # ETAB_CODE -> short name (ETAB_NOM_A)
+    etab_names: dict[str, str]  # ETAB_CODE -> short name (ETAB_NOM_A)
     etab_rss: dict[str, set[str]]
     rls_names: dict[str, str]
     clsc_names: dict[str, str]
     clsc_rls: dict[str, str]
     clsc_rss: dict[str, str]
-    clsc_etabs: dict[str, set[str]]     # CLSC territory -> establishments with a CLSC-mission point there
-    mun_etabs: dict[str, set[str]]      # MUN_CODE -> establishments with a CLSC-mission point there
-    instal: dict[str, dict[str, str]]   # INSTAL_COD -> M02 row (CLSC mission)
-    mun_mrc: dict[str, str]             # MAMH mcode -> MRC code
+    clsc_etabs: dict[str, set[str]]  # CLSC territory -> establishments with a CLSC-mission point there
+    mun_etabs: dict[str, set[str]]  # MUN_CODE -> establishments with a CLSC-mission point there
+    instal: dict[str, dict[str, str]]  # INSTAL_COD -> M02 row (CLSC mission)
+    mun_mrc: dict[str, str]  # MAMH mcode -> MRC code
     mrc_names: dict[str, str]
     mun_names: dict[str, str]
 

@@ -14,7 +14,7 @@ ATTRIBUTE_TAXONOMY = "guide-attributes"
 #: Guide's service attributes (HSDS ``attributes`` linked to a term of ``guide-attributes``).
 ATTRIBUTE_TERMS: dict[str, str] = {
     "kind": "Kind of point of service for Guide: clsc, helpline, emergency, community, or intake (a CLSC's "
-            "or establishment's door number, shown with the CLSCs it covers)",
+    "or establishment's door number, shown with the CLSCs it covers)",
     "guide_id": "Stable readable identifier used by Guide (e.g. svc-clsc-51228484, line-tel-jeunes)",
     "no_referral": "true when the service can be reached without a referral",
     "phone_verified": "true when the phone number was read on a cited page (help-line table)",
@@ -31,15 +31,15 @@ ATTRIBUTE_TERMS: dict[str, str] = {
     "classification_reason": "Why the installation is offered (M02 classification)",
     "coordinates_source": "How the location's coordinates were obtained",
     "verification_status": "verified (read on a page of the establishment, organisation or government), secondary "
-                           "(news, third party: shown as to be confirmed) or unverified",
+    "(news, third party: shown as to be confirmed) or unverified",
     "source_date": "Date the cited page shows (empty: the page shows none)",
     "source_quote": "The sentence of the cited page that holds the number, copied exactly",
     "source_rank": "0 current page of the establishment, organisation or government; 1 older official list or "
-                   "page; 2 secondary source (guide.directory.precedence)",
+    "page; 2 secondary source (guide.directory.precedence)",
     "line_group": "Lines of one kind of which only some are shown where they serve (dpj, caap, commissioner, "
-                  "crisis_centre, 211, tal) or door numbers (intake, clsc_phone, health_intake)",
+    "crisis_centre, 211, tal) or door numbers (intake, clsc_phone, health_intake)",
     "role": "What a regional row is (regional_lines.csv): dpj, caap, commissioner, crisis_centre, intake, "
-            "clsc_phone, info_social_alternate, health_intake",
+    "clsc_phone, info_social_alternate, health_intake",
     "fallback": "true when the line is offered only where no other line of its group serves the person",
     "superseded_by": "Why the line is not shown and what is shown instead (the row is kept)",
     "walk_in": "In-person access as the source says it (its language)",
@@ -48,13 +48,19 @@ ATTRIBUTE_TERMS: dict[str, str] = {
 }
 
 TAXONOMIES: dict[str, tuple[str, str]] = {
-    NEEDS_TAXONOMY: ("Guide — besoins / needs",
-                     "Needs of people looking for first-line social services (corpus/taxonomy/needs.yaml)."),
-    TERRITORY_TAXONOMY: ("MSSS — territoires / territories",
-                         "Health and social-services regions (RSS), establishments (ETAB: CISSS, CIUSSS and "
-                         "others), local service networks (RLS) and CLSC territories, codes as in the MSSS M02 file."),
-    ATTRIBUTE_TAXONOMY: ("Guide — attributs / attributes",
-                         "Service attributes used by Guide (kind, verification status, notes, provenance)."),
+    NEEDS_TAXONOMY: (
+        "Guide — besoins / needs",
+        "Needs of people looking for first-line social services (corpus/taxonomy/needs.yaml).",
+    ),
+    TERRITORY_TAXONOMY: (
+        "MSSS — territoires / territories",
+        "Health and social-services regions (RSS), establishments (ETAB: CISSS, CIUSSS and "
+        "others), local service networks (RLS) and CLSC territories, codes as in the MSSS M02 file.",
+    ),
+    ATTRIBUTE_TAXONOMY: (
+        "Guide — attributs / attributes",
+        "Service attributes used by Guide (kind, verification status, notes, provenance).",
+    ),
 }
 
 
@@ -113,20 +119,31 @@ def core_layer(corpus_dir: Path) -> Tables:
     """Taxonomies, the needs terms (from needs.yaml) and Guide's attribute terms."""
     t = empty_tables()
     for name, (title, description) in TAXONOMIES.items():
-        t["taxonomies"].append({"id": taxonomy_id(name), "name": title, "description": description,
-                                "version": "1"})
+        t["taxonomies"].append({"id": taxonomy_id(name), "name": title, "description": description, "version": "1"})
     for need in load_needs(corpus_dir):
-        t["taxonomy_terms"].append({
-            "id": need_term_id(need.id), "code": need.id,
-            "name": f"{need.label_fr} / {need.label_en}",
-            "description": f"{need.description_fr} / {need.description_en}",
-            "taxonomy": NEEDS_TAXONOMY, "language": "fr,en", "taxonomy_id": taxonomy_id(NEEDS_TAXONOMY),
-        })
+        t["taxonomy_terms"].append(
+            {
+                "id": need_term_id(need.id),
+                "code": need.id,
+                "name": f"{need.label_fr} / {need.label_en}",
+                "description": f"{need.description_fr} / {need.description_en}",
+                "taxonomy": NEEDS_TAXONOMY,
+                "language": "fr,en",
+                "taxonomy_id": taxonomy_id(NEEDS_TAXONOMY),
+            }
+        )
     for code, description in ATTRIBUTE_TERMS.items():
-        t["taxonomy_terms"].append({
-            "id": attribute_term_id(code), "code": code, "name": code, "description": description,
-            "taxonomy": ATTRIBUTE_TAXONOMY, "language": "en", "taxonomy_id": taxonomy_id(ATTRIBUTE_TAXONOMY),
-        })
+        t["taxonomy_terms"].append(
+            {
+                "id": attribute_term_id(code),
+                "code": code,
+                "name": code,
+                "description": description,
+                "taxonomy": ATTRIBUTE_TAXONOMY,
+                "language": "en",
+                "taxonomy_id": taxonomy_id(ATTRIBUTE_TAXONOMY),
+            }
+        )
     return t
 
 

@@ -43,9 +43,16 @@ class Outcome:
 
     def add(self, table: str, line: int, row: Row, reasons: list[str]) -> bool:
         ok = not reasons
-        self.report.append({"table": table, "source_line": str(line), "id": row.get("id", ""),
-                            "name": row.get("name", "") or row.get("number", "") or row.get("address_1", ""),
-                            "status": "accepted" if ok else "rejected", "reason": "; ".join(reasons)})
+        self.report.append(
+            {
+                "table": table,
+                "source_line": str(line),
+                "id": row.get("id", ""),
+                "name": row.get("name", "") or row.get("number", "") or row.get("address_1", ""),
+                "status": "accepted" if ok else "rejected",
+                "reason": "; ".join(reasons),
+            }
+        )
         if ok:
             self.accepted.setdefault(table, {})[row["id"]] = row
         return ok
@@ -94,13 +101,19 @@ def validate(source: Path, corpus_dir: Path) -> tuple[Outcome, dict[str, list[Ro
             if err:
                 reasons.append(err)
         else:
-            codes = [check_postal_code(a.get("postal_code", ""))[0] for _, a in addresses_by_loc.get(row.get("id", ""), [])]
+            codes = [
+                check_postal_code(a.get("postal_code", ""))[0] for _, a in addresses_by_loc.get(row.get("id", ""), [])
+            ]
             fsa = next((g.fsas[c[:3]] for c in codes if c and c[:3] in g.fsas), None)
             if fsa is None:
                 reasons.append("no coordinates and no valid Québec postal code to place the location")
             else:
-                row = {**row, "latitude": fmt_number(fsa.latitude), "longitude": fmt_number(fsa.longitude),
-                       "_coordinates_source": f"fsa_centroid:{fsa.fsa}"}
+                row = {
+                    **row,
+                    "latitude": fmt_number(fsa.latitude),
+                    "longitude": fmt_number(fsa.longitude),
+                    "_coordinates_source": f"fsa_centroid:{fsa.fsa}",
+                }
         out.add("locations", i, row, reasons)
     for i, row in enumerate(raw["addresses"], 2):
         reasons = common("addresses", row)
@@ -130,9 +143,16 @@ def validate(source: Path, corpus_dir: Path) -> tuple[Outcome, dict[str, list[Ro
                 _, err = check_phone(row["number"], allow_short_code=(row.get("type") == "text"))
                 if err:
                     reasons.append(err)
-            links = [(ref, t) for ref, t in (("organization_id", "organizations"), ("service_id", "services"),
-                                            ("location_id", "locations"),
-                                            ("service_at_location_id", "service_at_location")) if row.get(ref)]
+            links = [
+                (ref, t)
+                for ref, t in (
+                    ("organization_id", "organizations"),
+                    ("service_id", "services"),
+                    ("location_id", "locations"),
+                    ("service_at_location_id", "service_at_location"),
+                )
+                if row.get(ref)
+            ]
             if not links:
                 reasons.append("not linked to an organization, service, location or service_at_location")
             for ref, t in links:
@@ -152,11 +172,23 @@ def build_layer(source: Path, corpus_dir: Path, layer: str) -> tuple[Tables, lis
     def new_id(table: str, original: str) -> str:
         return ids.setdefault((table, original), uid(layer, table, original))
 
-    refs = {"organization_id": "organizations", "service_id": "services", "location_id": "locations",
-            "service_at_location_id": "service_at_location"}
+    refs = {
+        "organization_id": "organizations",
+        "service_id": "services",
+        "location_id": "locations",
+        "service_at_location_id": "service_at_location",
+    }
     t = empty_tables()
-    for table in ("organizations", "services", "locations", "addresses", "service_at_location", "phones",
-                  "schedules", "languages"):
+    for table in (
+        "organizations",
+        "services",
+        "locations",
+        "addresses",
+        "service_at_location",
+        "phones",
+        "schedules",
+        "languages",
+    ):
         for original, row in outcome.accepted.get(table, {}).items():
             clean = {k: v for k, v in row.items() if k in spec[table]}
             clean["id"] = new_id(table, original)
@@ -174,18 +206,29 @@ def build_layer(source: Path, corpus_dir: Path, layer: str) -> tuple[Tables, lis
                 clean["address_type"] = clean.get("address_type") or "physical"
             t[table].append(clean)
             if table == "locations" and row.get("_coordinates_source"):
-                t["attributes"].append(attribute("location", clean["id"], "coordinates_source",
-                                                 row["_coordinates_source"]))
+                t["attributes"].append(
+                    attribute("location", clean["id"], "coordinates_source", row["_coordinates_source"])
+                )
 
     source_name = f"HSDS import {source.name}"
     for original in outcome.accepted.get("services", {}):
         sid = new_id("services", original)
-        attrs: dict[str, str | bool | None] = {"kind": "community", "no_referral": False, "source_name": source_name,
-                 "source_file": source.name}
+        attrs: dict[str, str | bool | None] = {
+            "kind": "community",
+            "no_referral": False,
+            "source_name": source_name,
+            "source_file": source.name,
+        }
         t["attributes"].extend(attribute("service", sid, k, v) for k, v in attrs.items())
     for original in outcome.accepted.get("service_at_location", {}):
-        t["attributes"].append(attribute("service_at_location", new_id("service_at_location", original),
-                                         "guide_id", f"svc-{layer}-{_slug(original)}"))
+        t["attributes"].append(
+            attribute(
+                "service_at_location",
+                new_id("service_at_location", original),
+                "guide_id",
+                f"svc-{layer}-{_slug(original)}",
+            )
+        )
     # Needs: the export's own terms whose code is a Guide need id.
     term_code = {r.get("id", ""): r.get("code", "") for r in raw["taxonomy_terms"]}
     tagged: set[tuple[str, str]] = set()

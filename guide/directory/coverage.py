@@ -18,8 +18,14 @@ from guide.directory.areas import ETAB, MRC, MUN, RSS, territories
 from guide.directory.store import Directory, Entry
 
 COLUMNS = ("intake", "dpj", "caap", "commissioner", "crisis_centre", "211")
-TITLES = {"intake": "psychosocial intake", "dpj": "youth protection (DPJ)", "caap": "CAAP",
-          "commissioner": "commissioner", "crisis_centre": "crisis centre", "211": "211"}
+TITLES = {
+    "intake": "psychosocial intake",
+    "dpj": "youth protection (DPJ)",
+    "caap": "CAAP",
+    "commissioner": "commissioner",
+    "crisis_centre": "crisis centre",
+    "211": "211",
+}
 
 
 def _status(entries: list[Entry]) -> str:
@@ -37,12 +43,19 @@ def region_coverage(d: Directory, corpus_dir: Path) -> list[dict[str, str]]:
         clscs = [e for e in d.located if e.kind == "clsc" and e.classification == "intake_point" and e.rss_code == code]
         with_intake = [e for e in clscs if e.intake_phone]
         doors = [x for x in d.doors if x.role == "intake" and code in x.rss_codes and not x.superseded_by]
-        row["intake"] = (f"{_status(doors)} ({len(with_intake)}/{len(clscs)} CLSC)" if with_intake else "—")
+        row["intake"] = f"{_status(doors)} ({len(with_intake)}/{len(clscs)} CLSC)" if with_intake else "—"
         own = [e for e in shown if e.line_group == "dpj" and e.region == code]
         routed = [e for e in shown if e.line_group == "dpj" and code in e.rss_codes and e.region != code]
         older = own and all(e.source_rank == 1 for e in own)
-        row["dpj"] = (_status(own) + (" (pre-2015 list)" if older else "")) if own else (
-            f"routed to {', '.join(sorted({e.region for e in routed if e.region}))} ({_status(routed)})" if routed else "—")
+        row["dpj"] = (
+            (_status(own) + (" (pre-2015 list)" if older else ""))
+            if own
+            else (
+                f"routed to {', '.join(sorted({e.region for e in routed if e.region}))} ({_status(routed)})"
+                if routed
+                else "—"
+            )
+        )
         caap = [e for e in shown if e.line_group == "caap" and code in e.rss_codes]
         fallback = [e for e in shown if e.line_group == "caap" and e.fallback]
         row["caap"] = _status(caap) if caap else (f"FCAAP ({_status(fallback)})" if fallback else "—")
@@ -56,11 +69,21 @@ def region_coverage(d: Directory, corpus_dir: Path) -> list[dict[str, str]]:
                 row[group] += " part: " + ", ".join(sorted(territories(corpus_dir).etab_names[c] for c in covered))
         lines_211 = [e for e in shown if e.line_group == "211"]
         whole_211 = [e for e in lines_211 if any(a.type == RSS and a.code == code for a in e.areas)]
-        part = [e for e in lines_211 if e not in whole_211 and any(a.type in (MRC, MUN) and _in_region(a, code, corpus_dir)
-                                                                for a in e.areas)]
-        row["211"] = (_status(whole_211) if whole_211 else f"{_status(part)} part: " + ", ".join(
-            a.name for e in part for a in e.areas if a.type in (MRC, MUN) and _in_region(a, code, corpus_dir))
-            if part else "—")
+        part = [
+            e
+            for e in lines_211
+            if e not in whole_211 and any(a.type in (MRC, MUN) and _in_region(a, code, corpus_dir) for a in e.areas)
+        ]
+        row["211"] = (
+            _status(whole_211)
+            if whole_211
+            else f"{_status(part)} part: "
+            + ", ".join(
+                a.name for e in part for a in e.areas if a.type in (MRC, MUN) and _in_region(a, code, corpus_dir)
+            )
+            if part
+            else "—"
+        )
         out.append(row)
     return out
 

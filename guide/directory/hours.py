@@ -23,14 +23,46 @@ from guide.text import fold
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 WEEKDAYS = DAYS[:5]
 WEEKEND = DAYS[5:]
-_DAY_FR = {"MO": "lundi", "TU": "mardi", "WE": "mercredi", "TH": "jeudi", "FR": "vendredi", "SA": "samedi",
-           "SU": "dimanche"}
-_DAY_EN = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday", "SA": "Saturday",
-           "SU": "Sunday"}
+_DAY_FR = {
+    "MO": "lundi",
+    "TU": "mardi",
+    "WE": "mercredi",
+    "TH": "jeudi",
+    "FR": "vendredi",
+    "SA": "samedi",
+    "SU": "dimanche",
+}
+_DAY_EN = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
 _DAY_WORDS = {
-    "lundi": "MO", "mardi": "TU", "mercredi": "WE", "jeudi": "TH", "vendredi": "FR", "samedi": "SA", "dimanche": "SU",
-    "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR", "saturday": "SA",
-    "sunday": "SU", "mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU",
+    "lundi": "MO",
+    "mardi": "TU",
+    "mercredi": "WE",
+    "jeudi": "TH",
+    "vendredi": "FR",
+    "samedi": "SA",
+    "dimanche": "SU",
+    "monday": "MO",
+    "tuesday": "TU",
+    "wednesday": "WE",
+    "thursday": "TH",
+    "friday": "FR",
+    "saturday": "SA",
+    "sunday": "SU",
+    "mon": "MO",
+    "tue": "TU",
+    "wed": "WE",
+    "thu": "TH",
+    "fri": "FR",
+    "sat": "SA",
+    "sun": "SU",
 }
 HOLIDAYS_NOTE = "jours fériés / public holidays"
 
@@ -43,12 +75,18 @@ _UNSTRUCTURED: tuple[tuple[str, str], ...] = (
 )
 _NOT_STATED = re.compile(r"^\s*(not stated|non indiqu|$)")
 # Segments that speak of another number, of an earlier state or of a text line: not the line's hours.
-_SKIP_SEGMENT = re.compile(r"\b(earlier|historically|before|formerly|auparavant|texting|text/chat|sms)\b|\b811\b"
-                           r"|1 866|appelle|\bsoirs?/|\bselon clsc\b")
-_ALWAYS = re.compile(r"24\s*/\s*7|24\s*h(?:eures?)?\s*(?:/|sur|par)\s*(?:24|jour)|24 hours a day"
-                     r"|7 jours sur 7\s*,\s*24 heures sur 24|24 heures sur 24")
-_EVERY_DAY = re.compile(r"7 jours (?:sur|/) ?7|7 jours/semaine|7 jours par semaine|7 days(?: a week)?|\bdaily\b"
-                        r"|365 days|365 jours|tous les jours")
+_SKIP_SEGMENT = re.compile(
+    r"\b(earlier|historically|before|formerly|auparavant|texting|text/chat|sms)\b|\b811\b"
+    r"|1 866|appelle|\bsoirs?/|\bselon clsc\b"
+)
+_ALWAYS = re.compile(
+    r"24\s*/\s*7|24\s*h(?:eures?)?\s*(?:/|sur|par)\s*(?:24|jour)|24 hours a day"
+    r"|7 jours sur 7\s*,\s*24 heures sur 24|24 heures sur 24"
+)
+_EVERY_DAY = re.compile(
+    r"7 jours (?:sur|/) ?7|7 jours/semaine|7 jours par semaine|7 days(?: a week)?|\bdaily\b"
+    r"|365 days|365 jours|tous les jours"
+)
 _HOL = r"(?:\s*(?:,|et|and)\s*(?:les\s+)?(?:jours\s+)?(?:feries|holidays)\b)?"
 _DAYSPEC = re.compile(
     r"(?P<range>\b(?:du |de )?(?P<d1>lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|mon|tue|wed|thu|fri|sat|sun"
@@ -60,11 +98,21 @@ _DAYSPEC = re.compile(
     r"|(?P<list>\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|mon|tue|wed|thu|fri|sat|sun)"
     r"(?:\s*(?:,|et|and)\s*(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|mon|tue|wed|thu|fri|sat|sun"
     r"|(?:jours )?feries|holidays))*\b)"
-    r"|(?P<every>" + _EVERY_DAY.pattern + r")")
+    r"|(?P<every>" + _EVERY_DAY.pattern + r")"
+)
 _HOLIDAY = re.compile(r"\b(?:(?:les |et |and |, )*(?:jours )?feries|holidays)\b")
 _T = r"(\d{1,2})\s*(?:h\s*(\d{2})?|:(\d{2}))?\s*(a\.m\.|p\.m\.|am|pm)?"
-_RANGE = re.compile(r"(?:\bentre\s+" + _T + r"\s+et\s+" + _T + r")|(?:(?:\bde |\bfrom )?" + _T
-                    + r"\s*(?:-|–|\ba\b|\bto\b)\s*" + _T + r")")
+_RANGE = re.compile(
+    r"(?:\bentre\s+"
+    + _T
+    + r"\s+et\s+"
+    + _T
+    + r")|(?:(?:\bde |\bfrom )?"
+    + _T
+    + r"\s*(?:-|–|\ba\b|\bto\b)\s*"
+    + _T
+    + r")"
+)
 
 
 @dataclass(frozen=True)
@@ -83,10 +131,10 @@ class Slot:
 
 @dataclass
 class Hours:
-    text: str                       # the source's text, as written
+    text: str  # the source's text, as written
     slots: list[Slot] = field(default_factory=list)
-    kind: str = "structured"       # structured | office | not_stated | uncertain | unknown
-    note: str = ""                  # what the structure does not hold, in the source's language
+    kind: str = "structured"  # structured | office | not_stated | uncertain | unknown
+    note: str = ""  # what the structure does not hold, in the source's language
 
     @property
     def structured(self) -> bool:
@@ -130,7 +178,7 @@ def _days_of(m: re.Match) -> tuple[tuple[str, ...], bool]:
     holidays = bool(_HOLIDAY.search(text))
     if m.group("range"):
         a, b = DAYS.index(_DAY_WORDS[m.group("d1")]), DAYS.index(_DAY_WORDS[m.group("d2")])
-        return (DAYS[a:b + 1] if a <= b else DAYS[a:] + DAYS[:b + 1]), holidays
+        return (DAYS[a : b + 1] if a <= b else DAYS[a:] + DAYS[: b + 1]), holidays
     if m.group("weekdays"):
         return WEEKDAYS, holidays
     if m.group("weekend"):
@@ -151,9 +199,8 @@ def _segment_slots(seg: str) -> list[Slot]:
     # A range takes the day spec written right after it ("8 h à 16 h 30 en semaine"), else the last one before.
     slots: list[Slot] = []
     for start, end, opens, closes in ranges:
-        after = [s for s in specs if s[0] >= end and not seg[end:s[0]].strip(" ,")]
-        after = after or [s for s in specs if s[0] >= end and re.fullmatch(r"[\s,]*(?:la|le|les)?\s*",
-                                                                            seg[end:s[0]])]
+        after = [s for s in specs if s[0] >= end and not seg[end : s[0]].strip(" ,")]
+        after = after or [s for s in specs if s[0] >= end and re.fullmatch(r"[\s,]*(?:la|le|les)?\s*", seg[end : s[0]])]
         before = [s for s in specs if s[1] <= start]
         spec = after[0] if after else (before[-1] if before else None)
         days, holidays = (spec[2], spec[3]) if spec else (None, False)
@@ -270,8 +317,10 @@ def render(slots: list[Slot], lang: str) -> str | None:
 
 
 _FALLBACK = {
-    "office": ("Heures de bureau (heures précises non indiquées dans la source)",
-               "Office hours (exact hours not given in the source)"),
+    "office": (
+        "Heures de bureau (heures précises non indiquées dans la source)",
+        "Office hours (exact hours not given in the source)",
+    ),
     "not_stated": ("Heures non indiquées dans la source", "Hours not given in the source"),
     "uncertain": ("Heures actuelles non confirmées", "Current hours not confirmed"),
     "unknown": ("Heures non indiquées dans la source", "Hours not given in the source"),
@@ -298,13 +347,17 @@ def schedule_rows(hours: Hours, make_id, link: dict[str, str]) -> list[dict[str,
     rows = [{"id": make_id(0), **link, "description": hours.text, "notes": hours.note}]
     for i, s in enumerate(hours.slots, 1):
         always = s.always
-        rows.append({
-            "id": make_id(i), **link,
-            "freq": "WEEKLY" if s.days else "", "byday": ",".join(s.days) if s.days else "",
-            "opens_at": "00:00:00" if always else (f"{s.opens}:00" if s.opens else ""),
-            "closes_at": "23:59:59" if always else (f"{s.closes}:00" if s.closes else ""),
-            "notes": "24/7" if always else (HOLIDAYS_NOTE if s.holidays else ""),
-        })
+        rows.append(
+            {
+                "id": make_id(i),
+                **link,
+                "freq": "WEEKLY" if s.days else "",
+                "byday": ",".join(s.days) if s.days else "",
+                "opens_at": "00:00:00" if always else (f"{s.opens}:00" if s.opens else ""),
+                "closes_at": "23:59:59" if always else (f"{s.closes}:00" if s.closes else ""),
+                "notes": "24/7" if always else (HOLIDAYS_NOTE if s.holidays else ""),
+            }
+        )
     return rows
 
 
@@ -318,8 +371,11 @@ def slots_from_rows(rows: list[dict[str, str]]) -> list[Slot]:
         if r.get("notes") == "24/7":
             out.append(Slot(DAYS))
             continue
-        out.append(Slot(days, r["opens_at"][:5], (r.get("closes_at") or "")[:5] or None,
-                        HOLIDAYS_NOTE in (r.get("notes") or "")))
+        out.append(
+            Slot(
+                days, r["opens_at"][:5], (r.get("closes_at") or "")[:5] or None, HOLIDAYS_NOTE in (r.get("notes") or "")
+            )
+        )
     return out
 
 

@@ -54,8 +54,18 @@ PROFILE_URL = "https://github.com/openreferral/specification/tree/3.0"
 VERIFICATION_STATUS = "verification_status"
 #: Attributes that say how sure Guide is of a record and where its facts were read.
 VERIFICATION_ATTRIBUTES = (
-    VERIFICATION_STATUS, "phone_verified", "hours_verified", "text_sms_verified", "verification", "source_date",
-    "source_name", "source_url", "source_file", "source_quote", "source_rank", "superseded_by",
+    VERIFICATION_STATUS,
+    "phone_verified",
+    "hours_verified",
+    "text_sms_verified",
+    "verification",
+    "source_date",
+    "source_name",
+    "source_url",
+    "source_file",
+    "source_quote",
+    "source_rank",
+    "superseded_by",
 )
 #: Least sure first (an organization's status is the least sure of its services').
 STATUS_ORDER = ("unverified", "secondary", "verified")
@@ -63,10 +73,20 @@ DEFAULT_STATUS = "unverified"
 
 #: table stem -> HSDS schema file (the schemas name their CSV file in ``path``)
 _TABLE_SCHEMAS = {
-    "services": "service", "organizations": "organization", "locations": "location", "addresses": "address",
-    "service_at_location": "service_at_location", "phones": "phone", "schedules": "schedule", "languages": "language",
-    "service_areas": "service_area", "attributes": "attribute", "taxonomies": "taxonomy",
-    "taxonomy_terms": "taxonomy_term", "contacts": "contact", "programs": "program",
+    "services": "service",
+    "organizations": "organization",
+    "locations": "location",
+    "addresses": "address",
+    "service_at_location": "service_at_location",
+    "phones": "phone",
+    "schedules": "schedule",
+    "languages": "language",
+    "service_areas": "service_area",
+    "attributes": "attribute",
+    "taxonomies": "taxonomy",
+    "taxonomy_terms": "taxonomy_term",
+    "contacts": "contact",
+    "programs": "program",
 }
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
@@ -182,14 +202,14 @@ class HsdsDirectory:
     """The directory's HSDS tables, cleaned and indexed for the API."""
 
     hsds_version: str
-    services: dict[str, dict]               # id -> service fields (CSV order kept by dicts)
+    services: dict[str, dict]  # id -> service fields (CSV order kept by dicts)
     organizations: dict[str, dict]
     locations: dict[str, dict]
     sals: dict[str, dict]
     taxonomies: dict[str, dict]
     terms: dict[str, dict]
     programs: dict[str, dict]
-    addresses: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))   # location id ->
+    addresses: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))  # location id ->
     phones: dict[tuple[str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))  # (ref, id) ->
     schedules: dict[tuple[str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))
     languages: dict[tuple[str, str], list[dict]] = field(default_factory=lambda: defaultdict(list))
@@ -212,11 +232,21 @@ class HsdsDirectory:
 
     def verification_attributes(self, entity: str, rid: str, nested: bool = False) -> list[dict]:
         """The record's attributes that say how sure Guide is of it; always one ``verification_status``."""
-        out = [self._attr(a, nested) for a in self.attributes.get((entity, rid), ())
-               if a.get("link_type") in VERIFICATION_ATTRIBUTES]
+        out = [
+            self._attr(a, nested)
+            for a in self.attributes.get((entity, rid), ())
+            if a.get("link_type") in VERIFICATION_ATTRIBUTES
+        ]
         if not any(a.get("link_type") == VERIFICATION_STATUS for a in out):
-            out.insert(0, self._attr(clean_row(self.attr_spec, attribute(entity, rid, VERIFICATION_STATUS,
-                                                                           self.verification(entity, rid))), nested))
+            out.insert(
+                0,
+                self._attr(
+                    clean_row(
+                        self.attr_spec, attribute(entity, rid, VERIFICATION_STATUS, self.verification(entity, rid))
+                    ),
+                    nested,
+                ),
+            )
         return out
 
     def all_attributes(self, entity: str, rid: str) -> list[dict]:
@@ -234,9 +264,14 @@ class HsdsDirectory:
     # -- objects --------------------------------------------------------------------------------
 
     def phone_objects(self, ref: str, rid: str) -> list[dict]:
-        return [{**p, "attributes": [self._attr(a, True) for a in self.attributes.get(("phone", p["id"]), ())],
-                 "languages": [dict(x) for x in self.languages.get(("phone_id", p["id"]), ())]}
-                for p in self.phones.get((ref, rid), ())]
+        return [
+            {
+                **p,
+                "attributes": [self._attr(a, True) for a in self.attributes.get(("phone", p["id"]), ())],
+                "languages": [dict(x) for x in self.languages.get(("phone_id", p["id"]), ())],
+            }
+            for p in self.phones.get((ref, rid), ())
+        ]
 
     def location_object(self, loc_id: str, full: bool) -> dict | None:
         loc = self.locations.get(loc_id)
@@ -272,8 +307,9 @@ class HsdsDirectory:
     def service_minimal(self, sid: str) -> dict:
         s = self.services[sid]
         out = {k: s[k] for k in ("id", "name", "status", "assured_date", "last_modified") if k in s}
-        out["attributes"] = [a for a in self.verification_attributes("service", sid)
-                             if a.get("link_type") == VERIFICATION_STATUS]
+        out["attributes"] = [
+            a for a in self.verification_attributes("service", sid) if a.get("link_type") == VERIFICATION_STATUS
+        ]
         return out
 
     def service_full(self, sid: str) -> dict:
@@ -282,8 +318,9 @@ class HsdsDirectory:
         out["phones"] = self.phone_objects("service_id", sid)
         out["schedules"] = [dict(x) for x in self.schedules.get(("service_id", sid), ())]
         out["service_areas"] = [dict(x) for x in self.service_areas.get(sid, ())]
-        out["service_at_locations"] = [self.sal_object(x, full=True, with_service=False)
-                                       for x in self.sals_of_service.get(sid, ())]
+        out["service_at_locations"] = [
+            self.sal_object(x, full=True, with_service=False) for x in self.sals_of_service.get(sid, ())
+        ]
         out["languages"] = [dict(x) for x in self.languages.get(("service_id", sid), ())]
         out["contacts"] = [dict(x) for x in self.contacts.get(("service_id", sid), ())]
         out["attributes"] = self.all_attributes("service", sid)
@@ -362,9 +399,14 @@ def build(directory_dir: Path, corpus_dir: Path) -> HsdsDirectory:
         return {r["id"]: r for r in rows(table)}
 
     d = HsdsDirectory(
-        hsds_version=version, services=by_id("services"), organizations=by_id("organizations"),
-        locations=by_id("locations"), sals=by_id("service_at_location"), taxonomies=by_id("taxonomies"),
-        terms=by_id("taxonomy_terms"), programs=by_id("programs"),
+        hsds_version=version,
+        services=by_id("services"),
+        organizations=by_id("organizations"),
+        locations=by_id("locations"),
+        sals=by_id("service_at_location"),
+        taxonomies=by_id("taxonomies"),
+        terms=by_id("taxonomy_terms"),
+        programs=by_id("programs"),
     )
     d.attr_spec = specs["attributes"]
     for a in rows("addresses"):
@@ -403,29 +445,46 @@ def build(directory_dir: Path, corpus_dir: Path) -> HsdsDirectory:
         d.status.setdefault(("service", sid), DEFAULT_STATUS)
         d.dates[sid] = _date_of(s.get("last_modified", "")) or _date_of(s.get("assured_date", ""))
         org = d.organizations.get(s.get("organization_id", ""), {})
-        d.text[("service", sid)] = _search_text(s.get("name"), s.get("alternate_name"), s.get("description"),
-                                                s.get("eligibility_description"), org.get("name"),
-                                                org.get("alternate_name"))
+        d.text[("service", sid)] = _search_text(
+            s.get("name"),
+            s.get("alternate_name"),
+            s.get("description"),
+            s.get("eligibility_description"),
+            org.get("name"),
+            org.get("alternate_name"),
+        )
         d.terms_of[("service", sid)] = frozenset(terms_of.get(("service", sid), ()))
     for sal_id, sal in d.sals.items():
         sid, loc_id = sal.get("service_id", ""), sal.get("location_id", "")
         d.status[("service_at_location", sal_id)] = d.status.get(("service_at_location", sal_id)) or d.verification(
-            "service", sid)
+            "service", sid
+        )
         loc = d.locations.get(loc_id, {})
-        addr = " ".join(f"{a.get('address_1', '')} {a.get('city', '')} {a.get('postal_code', '')}"
-                        for a in d.addresses.get(loc_id, ()))
+        addr = " ".join(
+            f"{a.get('address_1', '')} {a.get('city', '')} {a.get('postal_code', '')}"
+            for a in d.addresses.get(loc_id, ())
+        )
         d.text[("service_at_location", sal_id)] = _search_text(
-            " ".join(d.text.get(("service", sid), ())), sal.get("description"), loc.get("name"),
-            loc.get("alternate_name"), loc.get("description"), addr)
+            " ".join(d.text.get(("service", sid), ())),
+            sal.get("description"),
+            loc.get("name"),
+            loc.get("alternate_name"),
+            loc.get("description"),
+            addr,
+        )
         d.terms_of[("service_at_location", sal_id)] = frozenset(
-            terms_of.get(("service_at_location", sal_id), set()) | terms_of.get(("service", sid), set())
-            | terms_of.get(("location", loc_id), set()))
+            terms_of.get(("service_at_location", sal_id), set())
+            | terms_of.get(("service", sid), set())
+            | terms_of.get(("location", loc_id), set())
+        )
     for org_id, org in d.organizations.items():
         if ("organization", org_id) not in d.status:
-            d.status[("organization", org_id)] = _least_sure(d.verification("service", s)
-                                                              for s in d.services_of_org.get(org_id, ()))
-        d.text[("organization", org_id)] = _search_text(org.get("name"), org.get("alternate_name"),
-                                                        org.get("description"))
+            d.status[("organization", org_id)] = _least_sure(
+                d.verification("service", s) for s in d.services_of_org.get(org_id, ())
+            )
+        d.text[("organization", org_id)] = _search_text(
+            org.get("name"), org.get("alternate_name"), org.get("description")
+        )
     for tid, tax in d.taxonomies.items():
         d.text[("taxonomy", tid)] = _search_text(tax.get("name"), tax.get("description"))
     for term_id, term in d.terms.items():
@@ -477,7 +536,14 @@ def page_object(items: list, page: int, per_page: int) -> tuple[dict, list]:
     total = len(items)
     pages = math.ceil(total / per_page) if total else 0
     start = (page - 1) * per_page
-    chunk = items[start:start + per_page] if start < total else []
-    header = {"total_items": total, "total_pages": pages, "page_number": page, "size": len(chunk),
-              "first_page": page == 1, "last_page": page >= pages, "empty": not chunk}
+    chunk = items[start : start + per_page] if start < total else []
+    header = {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": len(chunk),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": not chunk,
+    }
     return header, chunk

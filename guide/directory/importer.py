@@ -40,8 +40,10 @@ class ImportSummary:
     others: list[ImportSummary] = field(default_factory=list)  # the derived layers rebuilt with it
 
     def lines(self) -> list[str]:
-        out = [f"{self.layer}: {self.total} rows — {self.accepted} accepted, {self.classified_out} classified out, "
-               f"{self.rejected} rejected (report: {self.report})"]
+        out = [
+            f"{self.layer}: {self.total} rows — {self.accepted} accepted, {self.classified_out} classified out, "
+            f"{self.rejected} rejected (report: {self.report})"
+        ]
         out += [f"  {n:5d}  {reason}" for reason, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
         for other in self.others:
             out += other.lines()
@@ -75,34 +77,63 @@ def _write_report(path: Path, header: tuple[str, ...], rows: list[dict[str, str]
 def _write_layer(out_dir: Path, layer: str, tables: Tables, corpus_dir: Path, meta: dict[str, str]) -> None:
     target = out_dir / LAYERS / layer
     write_tables(target, tables, corpus_dir, skip_empty=True)
-    (target / "layer.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                                       encoding="utf-8")
+    (target / "layer.json").write_text(
+        json.dumps(meta, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 def _derived_layers(corpus_dir: Path, out_dir: Path) -> list[ImportSummary]:
     """Rebuild the layers derived from files of the corpus (taxonomies, help lines, regional lines);
     each help-line and regional source row gets a report line."""
-    _write_layer(out_dir, "core", core_layer(corpus_dir), corpus_dir,
-                 {"title": "Guide taxonomies and needs", "path": "taxonomy/needs.yaml"})
+    _write_layer(
+        out_dir,
+        "core",
+        core_layer(corpus_dir),
+        corpus_dir,
+        {"title": "Guide taxonomies and needs", "path": "taxonomy/needs.yaml"},
+    )
     help_tables, help_report = lines.build(corpus_dir)
-    _write_layer(out_dir, "helplines", help_tables, corpus_dir,
-                 {"title": "Help lines compiled for Guide (each number read on a cited page)",
-                  "path": "sources/helplines/helplines.csv; sources/helplines/lines_more.csv; "
-                          "sources/emergency/emergency_lines.csv; rules: sources/helplines/line_rules.csv"})
+    _write_layer(
+        out_dir,
+        "helplines",
+        help_tables,
+        corpus_dir,
+        {
+            "title": "Help lines compiled for Guide (each number read on a cited page)",
+            "path": "sources/helplines/helplines.csv; sources/helplines/lines_more.csv; "
+            "sources/emergency/emergency_lines.csv; rules: sources/helplines/line_rules.csv",
+        },
+    )
     help_path = out_dir / REPORTS / "helplines_import_report.csv"
     _write_report(help_path, lines.REPORT_FIELDS, help_report)
     reg_tables, reg_report = regional.build(corpus_dir)
-    _write_layer(out_dir, "regional", reg_tables, corpus_dir,
-                 {"title": "Regional doors and lines compiled for Guide (each number read on a cited page)",
-                  "path": regional.SOURCE_FILE})
+    _write_layer(
+        out_dir,
+        "regional",
+        reg_tables,
+        corpus_dir,
+        {
+            "title": "Regional doors and lines compiled for Guide (each number read on a cited page)",
+            "path": regional.SOURCE_FILE,
+        },
+    )
     reg_path = out_dir / REPORTS / "regional_lines_import_report.csv"
     _write_report(reg_path, regional.REPORT_FIELDS, reg_report)
     out = []
     for name, rows, path in (("helplines", help_report, help_path), ("regional", reg_report, reg_path)):
         status = Counter(r["status"] for r in rows)
         reasons = Counter(f"{r['status']}: {r['reason'] if r['status'] != 'accepted' else 'accepted'}" for r in rows)
-        out.append(ImportSummary(name, len(rows), status["accepted"], status["classified_out"], status["rejected"],
-                                 dict(reasons), _relative(path, corpus_dir)))
+        out.append(
+            ImportSummary(
+                name,
+                len(rows),
+                status["accepted"],
+                status["classified_out"],
+                status["rejected"],
+                dict(reasons),
+                _relative(path, corpus_dir),
+            )
+        )
     return out
 
 
@@ -147,20 +178,43 @@ def merge(out_dir: Path, corpus_dir: Path) -> dict[str, int]:
 
 def _check_references(t: Tables) -> None:
     ids = {table: {r["id"] for r in rows} for table, rows in t.items()}
-    entity_table = {"service": "services", "location": "locations", "organization": "organizations",
-                    "service_at_location": "service_at_location", "phone": "phones"}
-    checks = [("services", "organization_id", "organizations"), ("service_at_location", "service_id", "services"),
-              ("service_at_location", "location_id", "locations"), ("addresses", "location_id", "locations"),
-              ("locations", "organization_id", "organizations"), ("taxonomy_terms", "taxonomy_id", "taxonomies"),
-              ("taxonomy_terms", "parent_id", "taxonomy_terms"), ("attributes", "taxonomy_term_id", "taxonomy_terms")]
+    entity_table = {
+        "service": "services",
+        "location": "locations",
+        "organization": "organizations",
+        "service_at_location": "service_at_location",
+        "phone": "phones",
+    }
+    checks = [
+        ("services", "organization_id", "organizations"),
+        ("service_at_location", "service_id", "services"),
+        ("service_at_location", "location_id", "locations"),
+        ("addresses", "location_id", "locations"),
+        ("locations", "organization_id", "organizations"),
+        ("taxonomy_terms", "taxonomy_id", "taxonomies"),
+        ("taxonomy_terms", "parent_id", "taxonomy_terms"),
+        ("attributes", "taxonomy_term_id", "taxonomy_terms"),
+    ]
     for table in ("phones", "schedules", "languages"):
-        checks += [(table, ref, target) for ref, target in (("service_id", "services"), ("location_id", "locations"),
-                                                             ("organization_id", "organizations"),
-                                                             ("service_at_location_id", "service_at_location"))]
+        checks += [
+            (table, ref, target)
+            for ref, target in (
+                ("service_id", "services"),
+                ("location_id", "locations"),
+                ("organization_id", "organizations"),
+                ("service_at_location_id", "service_at_location"),
+            )
+        ]
     checks.append(("service_areas", "service_id", "services"))
     checks.append(("services", "program_id", "programs"))
-    checks += [("contacts", ref, target) for ref, target in (("service_id", "services"), ("location_id", "locations"),
-                                                              ("organization_id", "organizations"))]
+    checks += [
+        ("contacts", ref, target)
+        for ref, target in (
+            ("service_id", "services"),
+            ("location_id", "locations"),
+            ("organization_id", "organizations"),
+        )
+    ]
     checks.append(("phones", "contact_id", "contacts"))
     for table, ref, target in checks:
         for row in t[table]:
@@ -184,20 +238,35 @@ def import_m02(path: Path, corpus_dir: Path | None = None, out_dir: Path | None 
     results = m02.evaluate(rows)
     source_file = _relative(path, corpus_dir)
     others = _derived_layers(corpus_dir, out_dir)
-    _write_layer(out_dir, "m02", m02.build_layer(results, corpus_dir, source_file), corpus_dir,
-                 {"title": m02.SOURCE_NAME, "path": source_file})
+    _write_layer(
+        out_dir,
+        "m02",
+        m02.build_layer(results, corpus_dir, source_file),
+        corpus_dir,
+        {"title": m02.SOURCE_NAME, "path": source_file},
+    )
     report = out_dir / REPORTS / "m02_import_report.csv"
     _write_report(report, m02.REPORT_FIELDS, m02.report_rows(results))
     counts = merge(out_dir, corpus_dir)
     status = Counter(r.status for r in results)
     reasons = Counter(f"{r.status}: {r.classification} / {r.reason_code}" for r in results if r.status != "rejected")
     reasons.update(f"rejected: {r.reason}" for r in results if r.status == "rejected")
-    return ImportSummary("m02", len(results), status["accepted"], status["classified_out"], status["rejected"],
-                         dict(reasons), _relative(report, corpus_dir), counts, others)
+    return ImportSummary(
+        "m02",
+        len(results),
+        status["accepted"],
+        status["classified_out"],
+        status["rejected"],
+        dict(reasons),
+        _relative(report, corpus_dir),
+        counts,
+        others,
+    )
 
 
-def import_hsds(path: Path, corpus_dir: Path | None = None, out_dir: Path | None = None,
-                name: str | None = None) -> ImportSummary:
+def import_hsds(
+    path: Path, corpus_dir: Path | None = None, out_dir: Path | None = None, name: str | None = None
+) -> ImportSummary:
     """Import (or re-import) an external HSDS CSV directory as the ``hsds-<name>`` layer."""
     corpus_dir = _corpus(corpus_dir)
     out_dir = Path(out_dir) if out_dir else corpus_dir / "directory"
@@ -207,15 +276,25 @@ def import_hsds(path: Path, corpus_dir: Path | None = None, out_dir: Path | None
     layer = "hsds-" + community._slug(name or path.name)
     tables, report_rows = community.build_layer(path, corpus_dir, layer)
     others = _derived_layers(corpus_dir, out_dir)
-    _write_layer(out_dir, layer, tables, corpus_dir, {"title": f"HSDS import {path.name}",
-                                                      "path": _relative(path, corpus_dir)})
+    _write_layer(
+        out_dir, layer, tables, corpus_dir, {"title": f"HSDS import {path.name}", "path": _relative(path, corpus_dir)}
+    )
     report = out_dir / REPORTS / f"{layer}_import_report.csv"
     _write_report(report, community.REPORT_FIELDS, report_rows)
     counts = merge(out_dir, corpus_dir)
     status = Counter(r["status"] for r in report_rows)
     reasons = Counter(f"{r['table']}: {r['reason'] or 'accepted'}" for r in report_rows)
-    return ImportSummary(layer, len(report_rows), status["accepted"], 0, status["rejected"], dict(reasons),
-                         _relative(report, corpus_dir), counts, others)
+    return ImportSummary(
+        layer,
+        len(report_rows),
+        status["accepted"],
+        0,
+        status["rejected"],
+        dict(reasons),
+        _relative(report, corpus_dir),
+        counts,
+        others,
+    )
 
 
 def remove_layer(out_dir: Path, layer: str, corpus_dir: Path | None = None) -> None:

@@ -99,9 +99,16 @@ def area_rows(owner: str, svc_id: str, areas: list, descriptions: dict[str, str]
     """HSDS ``service_areas`` rows for ``areas`` (``guide.directory.areas.Area``)."""
     rows = []
     for a in areas:
-        rows.append({"id": uid("service_area", owner, a.type, a.code), "service_id": svc_id, "name": a.name,
-                     "description": (descriptions or {}).get(f"{a.type}:{a.code}", ""), "extent": a.code,
-                     "extent_type": a.type})
+        rows.append(
+            {
+                "id": uid("service_area", owner, a.type, a.code),
+                "service_id": svc_id,
+                "name": a.name,
+                "description": (descriptions or {}).get(f"{a.type}:{a.code}", ""),
+                "extent": a.code,
+                "extent_type": a.type,
+            }
+        )
     return rows
 
 
@@ -122,24 +129,41 @@ def build(corpus_dir: Path) -> tuple[Tables, list[dict[str, str]]]:
     rules = helplines.load_rules(corpus_dir)
     decided = decisions(corpus_dir)
     results = helplines.evaluate(corpus_dir)
-    report = [{"source_file": r.file, "source_line": str(r.line), "line_id": r.id, "name": r.name, "status": r.status,
-               "reason": r.reason} for r in results]
+    report = [
+        {
+            "source_file": r.file,
+            "source_line": str(r.line),
+            "line_id": r.id,
+            "name": r.name,
+            "status": r.status,
+            "reason": r.reason,
+        }
+        for r in results
+    ]
     for rec in (r.record for r in results if r.record is not None):
         md = rec.metadata
         org_id = uid("organization", "line", rec.id)
         svc_id = uid("service", "line", rec.id)
-        t["organizations"].append({
-            "id": org_id, "name": md["name_fr"],
-            "alternate_name": md["name_en"] if md["name_en"] != md["name_fr"] else "",
-            "description": f"{md['name_fr']} — {md['audience']}",
-        })
-        t["services"].append({
-            "id": svc_id, "organization_id": org_id, "name": md["name_fr"],
-            "alternate_name": md["name_en"] if md["name_en"] != md["name_fr"] else "",
-            "description": f"{md['name_fr']} / {md['name_en']}. {md['audience']}.",
-            "status": "active", "eligibility_description": md["audience"],
-            "assured_date": md["assured_date"],
-        })
+        t["organizations"].append(
+            {
+                "id": org_id,
+                "name": md["name_fr"],
+                "alternate_name": md["name_en"] if md["name_en"] != md["name_fr"] else "",
+                "description": f"{md['name_fr']} — {md['audience']}",
+            }
+        )
+        t["services"].append(
+            {
+                "id": svc_id,
+                "organization_id": org_id,
+                "name": md["name_fr"],
+                "alternate_name": md["name_en"] if md["name_en"] != md["name_fr"] else "",
+                "description": f"{md['name_fr']} / {md['name_en']}. {md['audience']}.",
+                "status": "active",
+                "eligibility_description": md["audience"],
+                "assured_date": md["assured_date"],
+            }
+        )
         phones: list[tuple[str, str, str]] = []
         if md.get("phone"):
             phones.append(("voice", md["phone"], md.get("phone_note") or ""))
@@ -154,16 +178,29 @@ def build(corpus_dir: Path) -> tuple[Tables, list[dict[str, str]]]:
                 raise ValueError(f"{rec.id}: {err}")
             ext = _EXT_NOTE.match(desc.strip()) if ptype == "voice" else None
             phone_id = uid("phone", rec.id, str(i))
-            t["phones"].append({"id": phone_id, "service_id": svc_id, "number": clean,
-                                "extension": ext.group(1) if ext else "", "type": ptype, "description": desc})
+            t["phones"].append(
+                {
+                    "id": phone_id,
+                    "service_id": svc_id,
+                    "number": clean,
+                    "extension": ext.group(1) if ext else "",
+                    "type": ptype,
+                    "description": desc,
+                }
+            )
             if ext:
                 t["attributes"].append(attribute("phone", phone_id, "phone_display", f"{clean} {desc.strip()}"))
-        t["schedules"].extend(H.schedule_rows(H.parse(md["hours"]),
-                                              lambda i, r=rec.id: uid("schedule", r) if i == 0 else uid("schedule", r, str(i)),
-                                              {"service_id": svc_id}))
+        t["schedules"].extend(
+            H.schedule_rows(
+                H.parse(md["hours"]),
+                lambda i, r=rec.id: uid("schedule", r) if i == 0 else uid("schedule", r, str(i)),
+                {"service_id": svc_id},
+            )
+        )
         for code, name, note in languages(md.get("languages", "")):
-            t["languages"].append({"id": uid("language", rec.id, code), "service_id": svc_id, "name": name,
-                                   "code": code, "note": note})
+            t["languages"].append(
+                {"id": uid("language", rec.id, code), "service_id": svc_id, "name": name, "code": code, "note": note}
+            )
         own = rules.get(rec.id, [])
         region = dpj_region(rec, regions)
         decision = decided.get(rec.id)
@@ -180,11 +217,25 @@ def build(corpus_dir: Path) -> tuple[Tables, list[dict[str, str]]]:
         descriptions = {f"{r['value']}": r["justification"] for r in own if r["rule"] == "area"}
         descriptions.update({f"{a.type}:{a.code}": ROUTE_NOTE for a in (decision.extra_areas if decision else [])})
         if areas == [A.Area(*PROVINCE_AREA)]:  # the id the layer always had
-            t["service_areas"].append({"id": uid("service_area", rec.id), "service_id": svc_id, "name": "Québec",
-                                       "extent": "QC", "extent_type": "province"})
+            t["service_areas"].append(
+                {
+                    "id": uid("service_area", rec.id),
+                    "service_id": svc_id,
+                    "name": "Québec",
+                    "extent": "QC",
+                    "extent_type": "province",
+                }
+            )
         elif region and not (decision and decision.extra_areas):
-            t["service_areas"].append({"id": uid("service_area", rec.id), "service_id": svc_id,
-                                       "name": regions[region], "extent": region, "extent_type": A.RSS})
+            t["service_areas"].append(
+                {
+                    "id": uid("service_area", rec.id),
+                    "service_id": svc_id,
+                    "name": regions[region],
+                    "extent": region,
+                    "extent_type": A.RSS,
+                }
+            )
         else:
             t["service_areas"].extend(area_rows(rec.id, svc_id, areas, descriptions))
         note_fr = note_en = ""
@@ -193,22 +244,46 @@ def build(corpus_dir: Path) -> tuple[Tables, list[dict[str, str]]]:
             note_fr = f"Pas de numéro dans la source : composez le {info_social_phone(corpus_dir)}, option 2, pour être orienté."
             note_en = f"No phone number in the source: call {info_social_phone(corpus_dir)}, option 2, to be referred."
         group = next((r["value"] for r in own if r["rule"] == "group"), "dpj" if region else "")
-        superseded = next((f"{r['value']} ({r['justification']})" for r in own if r["rule"] == "superseded_by"),
-                          decision.superseded_by if decision else "")
+        superseded = next(
+            (f"{r['value']} ({r['justification']})" for r in own if r["rule"] == "superseded_by"),
+            decision.superseded_by if decision else "",
+        )
         attrs = {
-            "kind": line_kind(rec), "guide_id": rec.id, "no_referral": True,
-            "phone_verified": bool(md.get("phone_verified")), "hours_verified": bool(md.get("hours_verified")),
-            "text_sms_verified": bool(md.get("sms_verified")), "verification": md.get("verification", ""),
-            "note_fr": note_fr, "note_en": note_en, "source_name": rec.source.name, "source_url": rec.source.url,
-            "source_file": rec.source.file, "source_notes": md.get("notes", ""),
+            "kind": line_kind(rec),
+            "guide_id": rec.id,
+            "no_referral": True,
+            "phone_verified": bool(md.get("phone_verified")),
+            "hours_verified": bool(md.get("hours_verified")),
+            "text_sms_verified": bool(md.get("sms_verified")),
+            "verification": md.get("verification", ""),
+            "note_fr": note_fr,
+            "note_en": note_en,
+            "source_name": rec.source.name,
+            "source_url": rec.source.url,
+            "source_file": rec.source.file,
+            "source_notes": md.get("notes", ""),
             "verification_status": verification_status(bool(md.get("phone_verified")), md.get("verification", "")),
-            "source_date": md.get("source_date") or "", "source_quote": md.get("quote") or "",
-            "line_group": group, "superseded_by": superseded,
+            "source_date": md.get("source_date") or "",
+            "source_quote": md.get("quote") or "",
+            "line_group": group,
+            "superseded_by": superseded,
             "fallback": any(r["rule"] == "fallback" and r["value"] == "true" for r in own),
         }
-        t["attributes"].extend(attribute("service", svc_id, k, v) for k, v in attrs.items()
-                               if v not in ("", False) or k in ("phone_verified", "hours_verified", "text_sms_verified",
-                                                               "no_referral", "verification", "note_fr", "note_en",
-                                                               "source_notes"))
+        t["attributes"].extend(
+            attribute("service", svc_id, k, v)
+            for k, v in attrs.items()
+            if v not in ("", False)
+            or k
+            in (
+                "phone_verified",
+                "hours_verified",
+                "text_sms_verified",
+                "no_referral",
+                "verification",
+                "note_fr",
+                "note_en",
+                "source_notes",
+            )
+        )
         t["attributes"].extend(need_attribute("service", svc_id, n) for n in needs_of.get(rec.id, []))
     return t, report

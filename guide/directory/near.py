@@ -57,16 +57,25 @@ def _corpus(corpus_dir: Path | None) -> Path:
 def check_request(kind: str, need: str | None, limit: int, age: int | None, corpus_dir: Path | None = None) -> None:
     """Raise ``InvalidRequest`` for an unknown kind or need, a limit outside 1..50 or a bad age."""
     if kind not in KINDS:
-        raise InvalidRequest("invalid_kind", f"Type inconnu « {kind} » (choix : {', '.join(KINDS)}).",
-                             f"Unknown kind \"{kind}\" (choose {', '.join(KINDS)}).")
+        raise InvalidRequest(
+            "invalid_kind",
+            f"Type inconnu « {kind} » (choix : {', '.join(KINDS)}).",
+            f'Unknown kind "{kind}" (choose {", ".join(KINDS)}).',
+        )
     if need is not None:
         known = needs_by_id(_corpus(corpus_dir))
         if need not in known:
-            raise InvalidRequest("invalid_need", f"Besoin inconnu « {need} ». Besoins possibles : {', '.join(known)}.",
-                                 f"Unknown need \"{need}\". Known needs: {', '.join(known)}.")
+            raise InvalidRequest(
+                "invalid_need",
+                f"Besoin inconnu « {need} ». Besoins possibles : {', '.join(known)}.",
+                f'Unknown need "{need}". Known needs: {", ".join(known)}.',
+            )
     if not 1 <= limit <= LIMIT_MAX:
-        raise InvalidRequest("invalid_limit", f"La limite doit être entre 1 et {LIMIT_MAX}.",
-                             f"The limit must be between 1 and {LIMIT_MAX}.")
+        raise InvalidRequest(
+            "invalid_limit",
+            f"La limite doit être entre 1 et {LIMIT_MAX}.",
+            f"The limit must be between 1 and {LIMIT_MAX}.",
+        )
     if age is not None and not 0 <= age <= 130:
         raise InvalidRequest("invalid_age", "L'âge doit être entre 0 et 130.", "Age must be between 0 and 130.")
 
@@ -92,8 +101,9 @@ def display_name(service: dict, lang: str) -> str:
     return f"{name} — {name_en}"
 
 
-def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | None = None,
-            in_region: bool | None = None) -> dict[str, Any]:
+def as_dict(
+    e: Entry, distance_km: float | None = None, in_territory: bool | None = None, in_region: bool | None = None
+) -> dict[str, Any]:
     """The service contract (id, name, kind, phone, address, municipality, postal_code, distance_km,
     no_referral, hours, source, assured_date) plus extras; a located service also says whether it is
     ``far`` (more than 50 km away) and ``in_region`` (in the person's health region). ``hours`` is the
@@ -102,32 +112,74 @@ def as_dict(e: Entry, distance_km: float | None = None, in_territory: bool | Non
     ``source_date`` where the sources give them; ``service_areas`` where a line is offered."""
     note = " / ".join(x for x in (e.note_fr, e.note_en) if x) or None
     return {
-        "id": e.id, "name": e.name, "name_en": e.name_en, "kind": e.kind, "phone": e.phone, "address": e.address,
-        "municipality": e.municipality, "postal_code": e.postal_code,
+        "id": e.id,
+        "name": e.name,
+        "name_en": e.name_en,
+        "kind": e.kind,
+        "phone": e.phone,
+        "address": e.address,
+        "municipality": e.municipality,
+        "postal_code": e.postal_code,
         "distance_km": None if distance_km is None else round(float(distance_km), 1),
-        "no_referral": e.no_referral, "hours": e.hours, "source": e.source, "assured_date": e.assured_date,
-        "latitude": e.latitude, "longitude": e.longitude, "service": e.service_name, "organization": e.organization,
-        "clsc_code": e.clsc_code, "clsc_name": e.clsc_name, "rls_code": e.rls_code, "rls_name": e.rls_name,
-        "rss_code": e.rss_code or e.region, "rss_name": e.rss_name, "in_territory": in_territory,
-        "needs": list(e.needs), "audience": e.audience, "languages": list(e.languages),
-        "min_age": e.min_age, "max_age": e.max_age, "classification": e.classification,
-        "verified": dict(e.verified) if e.verified else None, "note": note, "note_fr": e.note_fr, "note_en": e.note_en,
-        "phone_alternates": list(e.phone_alternates), "text_sms": e.text_sms, "source_url": e.source_url,
+        "no_referral": e.no_referral,
+        "hours": e.hours,
+        "source": e.source,
+        "assured_date": e.assured_date,
+        "latitude": e.latitude,
+        "longitude": e.longitude,
+        "service": e.service_name,
+        "organization": e.organization,
+        "clsc_code": e.clsc_code,
+        "clsc_name": e.clsc_name,
+        "rls_code": e.rls_code,
+        "rls_name": e.rls_name,
+        "rss_code": e.rss_code or e.region,
+        "rss_name": e.rss_name,
+        "in_territory": in_territory,
+        "needs": list(e.needs),
+        "audience": e.audience,
+        "languages": list(e.languages),
+        "min_age": e.min_age,
+        "max_age": e.max_age,
+        "classification": e.classification,
+        "verified": dict(e.verified) if e.verified else None,
+        "note": note,
+        "note_fr": e.note_fr,
+        "note_en": e.note_en,
+        "phone_alternates": list(e.phone_alternates),
+        "text_sms": e.text_sms,
+        "source_url": e.source_url,
         "regional": e.region is not None or bool(e.areas),
         "far": None if distance_km is None else bool(float(distance_km) > FAR_KM),
         "in_region": in_region,
         # added with the regional lines (issue 12)
-        "intake_phone": e.intake_phone, "intake_name": e.intake_name, "intake_id": e.intake_id,
-        "intake_source_url": e.intake_source_url, "intake_hours": e.intake_hours, "walk_in": e.walk_in,
-        "verification": e.verification, "source_date": e.source_date,
-        "hours_fr": e.hours_fr, "hours_en": e.hours_en,
-        "service_areas": [a.as_dict() for a in e.areas], "rss_codes": list(e.rss_codes),
-        "line_group": e.line_group, "fallback": e.fallback, "superseded_by": e.superseded_by,
+        "intake_phone": e.intake_phone,
+        "intake_name": e.intake_name,
+        "intake_id": e.intake_id,
+        "intake_source_url": e.intake_source_url,
+        "intake_hours": e.intake_hours,
+        "walk_in": e.walk_in,
+        "verification": e.verification,
+        "source_date": e.source_date,
+        "hours_fr": e.hours_fr,
+        "hours_en": e.hours_en,
+        "service_areas": [a.as_dict() for a in e.areas],
+        "rss_codes": list(e.rss_codes),
+        "line_group": e.line_group,
+        "fallback": e.fallback,
+        "superseded_by": e.superseded_by,
     }
 
 
-def _located(d: Directory, loc: Location, kind: str, need: str | None, limit: int, age: int | None,
-             corpus_dir: Path | None = None) -> list[dict]:
+def _located(
+    d: Directory,
+    loc: Location,
+    kind: str,
+    need: str | None,
+    limit: int,
+    age: int | None,
+    corpus_dir: Path | None = None,
+) -> list[dict]:
     if not loc.ok or not d.located:
         return []
     wanted = ("clsc",) if kind == "clsc" else ("clsc", "community")
@@ -141,8 +193,15 @@ def _located(d: Directory, loc: Location, kind: str, need: str | None, limit: in
     home = np.array([territory is not None and d.located[i].clsc_code == territory for i in idx])
     same = np.array([region is not None and regions[i] == region for i in idx])
     order = idx[np.lexsort((dist[idx], ~same, ~home))][:limit]
-    return [as_dict(d.located[i], dist[i], bool(territory and d.located[i].clsc_code == territory) if territory
-                    else None, bool(region and regions[i] == region) if region else None) for i in order]
+    return [
+        as_dict(
+            d.located[i],
+            dist[i],
+            bool(territory and d.located[i].clsc_code == territory) if territory else None,
+            bool(region and regions[i] == region) if region else None,
+        )
+        for i in order
+    ]
 
 
 def _nearest_rss(e: Entry, corpus_dir: Path | None) -> str | None:
@@ -180,7 +239,7 @@ def expand(ids: list[str], usable: list) -> list:
     out: list = []
     for i in ids:
         if i.startswith(GROUP_PREFIX):
-            found = [e for e in usable if _get(e, "line_group") == i[len(GROUP_PREFIX):]]
+            found = [e for e in usable if _get(e, "line_group") == i[len(GROUP_PREFIX) :]]
         else:
             found = [by_id[i]] if i in by_id else []
         out += [e for e in found if all(e is not x for x in out)]
@@ -201,8 +260,14 @@ def _lines(d: Directory, loc: Location, need: str | None, limit: int, corpus_dir
     return [as_dict(e) for e in chosen[:limit]]
 
 
-def services_near(location: Location | str, kind: Kind | str = "all", need: str | None = None, limit: int = 5,
-                  age: int | None = None, corpus_dir: Path | None = None) -> list[dict[str, Any]]:
+def services_near(
+    location: Location | str,
+    kind: Kind | str = "all",
+    need: str | None = None,
+    limit: int = 5,
+    age: int | None = None,
+    corpus_dir: Path | None = None,
+) -> list[dict[str, Any]]:
     """Nearest points of service to ``location`` (a ``Location`` or text to resolve), then lines.
 
     ``kind``: "clsc" (located points only), "helpline" (lines only) or "all" (both, lines after).

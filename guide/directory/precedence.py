@@ -35,9 +35,11 @@ from guide.directory.areas import Area
 #: A region without a DPJ number of its own → the regions its source sends to (regional_lines/README.md:
 #: "Nord-du-Québec (10) has no own number (the list sends to Abitibi-Témiscamingue or Saguenay–Lac-Saint-Jean)").
 ROUTES = {"10": ("08", "02")}
-ROUTE_NOTE = ("Nord-du-Québec : pas de numéro DPJ propre ; la liste de la CDPDJ renvoie à l'Abitibi-Témiscamingue "
-              "ou au Saguenay–Lac-Saint-Jean / Nord-du-Québec: no DPJ number of its own; the CDPDJ list sends to "
-              "Abitibi-Témiscamingue or Saguenay–Lac-Saint-Jean (regional_lines/README.md)")
+ROUTE_NOTE = (
+    "Nord-du-Québec : pas de numéro DPJ propre ; la liste de la CDPDJ renvoie à l'Abitibi-Témiscamingue "
+    "ou au Saguenay–Lac-Saint-Jean / Nord-du-Québec: no DPJ number of its own; the CDPDJ list sends to "
+    "Abitibi-Témiscamingue or Saguenay–Lac-Saint-Jean (regional_lines/README.md)"
+)
 
 
 @dataclass
@@ -71,16 +73,21 @@ def dpj_candidates(corpus_dir: Path) -> list[Candidate]:
         region = dpj_region(rec, regions)
         if region:
             md = rec.metadata
-            out.append(Candidate(rec.id, region, [md["phone"], *(md.get("phone_alternates") or [])],
-                                 0 if md.get("phone_verified") else 2))
+            out.append(
+                Candidate(
+                    rec.id,
+                    region,
+                    [md["phone"], *(md.get("phone_alternates") or [])],
+                    0 if md.get("phone_verified") else 2,
+                )
+            )
     _, services = regional.evaluate(corpus_dir)
     out += [Candidate(s.id, s.region, s.numbers(), s.rank) for s in services if s.role == "dpj"]
     return out
 
 
 def dpj_decisions(candidates: list[Candidate], corpus_dir: Path) -> dict[str, Decision]:
-    names = {0: "a current page of the establishment", 1: "an older official list or page",
-             2: "a secondary source"}
+    names = {0: "a current page of the establishment", 1: "an older official list or page", 2: "a secondary source"}
     out: dict[str, Decision] = {c.id: Decision() for c in candidates}
     shown: dict[str, list[Candidate]] = {}
     for region in dict.fromkeys(c.region for c in candidates):
@@ -91,8 +98,9 @@ def dpj_decisions(candidates: list[Candidate], corpus_dir: Path) -> dict[str, De
             keys = [_key(n) for n in c.numbers]
             if c.rank > best:
                 better = [x.id for x in group if x.rank == best]
-                out[c.id].superseded_by = (f"DPJ {region}: {names[c.rank]} gives way to {names[best]} "
-                                           f"({', '.join(better)})")
+                out[c.id].superseded_by = (
+                    f"DPJ {region}: {names[c.rank]} gives way to {names[best]} ({', '.join(better)})"
+                )
             elif all(k in seen for k in keys):
                 out[c.id].superseded_by = f"DPJ {region}: same number(s) as {seen[keys[0]]}"
             else:

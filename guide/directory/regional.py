@@ -50,11 +50,18 @@ IMPORT_DATE = "2026-12-01"  # date the file entered the corpus (corpus/SOURCES.m
 SOURCE_NAME = "Regional lines compiled for Guide (regional_lines.csv, 2026-11-30)"
 REQUIRED = ("region_code", "region_name", "kind", "name_fr", "phone", "source_url", "quote", "verification")
 KINDS = {
-    "youth_protection": "dpj", "complaints_commissioner": "commissioner", "complaints_assistance": "caap",
-    "crisis_centre": "crisis_centre", "psychosocial_intake": "intake",
+    "youth_protection": "dpj",
+    "complaints_commissioner": "commissioner",
+    "complaints_assistance": "caap",
+    "crisis_centre": "crisis_centre",
+    "psychosocial_intake": "intake",
 }
-NEEDS = {"dpj": ["child_protection"], "commissioner": ["rights_complaint"], "caap": ["rights_complaint"],
-         "crisis_centre": ["mental_health", "suicide"]}
+NEEDS = {
+    "dpj": ["child_protection"],
+    "commissioner": ["rights_complaint"],
+    "caap": ["rights_complaint"],
+    "crisis_centre": ["mental_health", "suicide"],
+}
 DOOR_ROLES = ("intake", "clsc_phone", "health_intake")
 VERIFICATION = ("verified", "secondary")
 #: Older official sources (rank 1), by address prefix, with why (regional_lines/README.md).
@@ -64,10 +71,24 @@ OLDER_SOURCES = {
     "http://www.cucssslaval.ca/": "the site of the former CSSS de Laval (before 2015)",
     "http://www.santemonteregie.qc.ca/richelieu-yamaska/": "a page on the old site structure of the CISSS",
 }
-RANK_NAMES = {0: "current page of the establishment, organisation or government",
-              1: "older official list or page", 2: "secondary source (news, third party)"}
-REPORT_FIELDS = ("source_line", "region_code", "kind", "name_fr", "phone", "verification", "status", "service_id",
-                 "role", "areas", "reason")
+RANK_NAMES = {
+    0: "current page of the establishment, organisation or government",
+    1: "older official list or page",
+    2: "secondary source (news, third party)",
+}
+REPORT_FIELDS = (
+    "source_line",
+    "region_code",
+    "kind",
+    "name_fr",
+    "phone",
+    "verification",
+    "status",
+    "service_id",
+    "role",
+    "areas",
+    "reason",
+)
 
 
 @dataclass
@@ -177,9 +198,14 @@ def _instal_match(target: str, region: str, corpus_dir: Path) -> list[str]:
     if exact:
         return exact
     # "… ET CLSC LIONEL-CHAREST": the CLSC named inside a longer installation name
-    return [c for c, r in t.instal.items() if r["RSS_CODE"] == region
-            and re.search(r"\bCLSC\s+(?:DE\s+|DU\s+|DES\s+|D'|DE LA\s+)?" + re.escape(target.upper()) + r"\b",
-                          r["INSTAL_NOM"].upper())]
+    return [
+        c
+        for c, r in t.instal.items()
+        if r["RSS_CODE"] == region
+        and re.search(
+            r"\bCLSC\s+(?:DE\s+|DU\s+|DES\s+|D'|DE LA\s+)?" + re.escape(target.upper()) + r"\b", r["INSTAL_NOM"].upper()
+        )
+    ]
 
 
 def door_areas(row: dict[str, str], role: str, corpus_dir: Path) -> tuple[list[Area], str | None]:
@@ -201,8 +227,9 @@ def door_areas(row: dict[str, str], role: str, corpus_dir: Path) -> tuple[list[A
         rls = sorted({r for c, r in t.clsc_rls.items() if t.clsc_rss.get(c) == region and _core(t.rls_names[r]) == key})
         if len(rls) == 1:
             return [Area(A.RLS, rls[0], t.rls_names[rls[0]])], None
-        inst = _instal_match(target.split(" ", 1)[-1] if target.upper().startswith("CLSC ") else target, region,
-                             corpus_dir)
+        inst = _instal_match(
+            target.split(" ", 1)[-1] if target.upper().startswith("CLSC ") else target, region, corpus_dir
+        )
         codes = sorted({t.instal[i]["CLSC_CODE"] for i in inst})
         if len(codes) == 1:
             return [Area(A.CLSC, codes[0], t.clsc_names[codes[0]])], None
@@ -210,7 +237,10 @@ def door_areas(row: dict[str, str], role: str, corpus_dir: Path) -> tuple[list[A
             return [], f"cannot tie {target!r} to one CLSC territory, RLS or installation of region {region}"
     etabs = establishments(row.get("establishment", ""), region, corpus_dir)
     if not etabs:
-        return [], f"cannot tie the establishment {row.get('establishment')!r} to an M02 establishment of region {region}"
+        return (
+            [],
+            f"cannot tie the establishment {row.get('establishment')!r} to an M02 establishment of region {region}",
+        )
     return [Area(A.ETAB, e, t.etab_names[e]) for e in etabs], None
 
 
@@ -224,8 +254,14 @@ def line_areas(row: dict[str, str], role: str, corpus_dir: Path) -> tuple[list[A
         etabs = establishments(row.get("establishment", ""), region, corpus_dir)
         if etabs:
             return [Area(A.ETAB, e, t.etab_names[e]) for e in etabs], ""
-        note = (f"establishment {row.get('establishment')!r} not matched to an M02 establishment: offered in the "
-                f"whole region") if row.get("establishment") else ""
+        note = (
+            (
+                f"establishment {row.get('establishment')!r} not matched to an M02 establishment: offered in the "
+                f"whole region"
+            )
+            if row.get("establishment")
+            else ""
+        )
         return [Area(A.RSS, region, t.rss_names.get(region, ""))], note
     return [Area(A.RSS, region, t.rss_names.get(region, ""))], ""
 
@@ -240,8 +276,11 @@ def walk_in_sites(text: str, region: str, corpus_dir: Path) -> tuple[list[str], 
     found, missing = [], []
     for name in [n.strip() for n in m.group(1).split(",") if n.strip()]:
         key = _core(name)
-        cores = {c: _core(r["INSTAL_NOM"]) for c, r in t.instal.items()
-                 if r["RSS_CODE"] == region and r["INSTAL_NOM"].upper().startswith("CLSC")}
+        cores = {
+            c: _core(r["INSTAL_NOM"])
+            for c, r in t.instal.items()
+            if r["RSS_CODE"] == region and r["INSTAL_NOM"].upper().startswith("CLSC")
+        }
         hits = [c for c, k in cores.items() if k == key] or [c for c, k in cores.items() if key and k.startswith(key)]
         if len(hits) == 1:
             found.append(hits[0])
@@ -308,8 +347,14 @@ def _group(results: list[RowResult], corpus_dir: Path) -> list[RegionalService]:
             continue
         row = res.row
         role = role_of(row)
-        key = (row["region_code"], row["kind"], role, row.get("establishment", ""), row["source_url"],
-               base_name(row["name_fr"]))
+        key = (
+            row["region_code"],
+            row["kind"],
+            role,
+            row.get("establishment", ""),
+            row["source_url"],
+            base_name(row["name_fr"]),
+        )
         if key in groups:
             svc = groups[key]
             svc.rows.append(res)
@@ -355,14 +400,21 @@ def report_rows(results: list[RowResult], services: list[RegionalService]) -> li
         reason = r.reason
         if svc is not None and r.status == "accepted":
             reason = "; ".join(x for x in [f"source rank {svc.rank} ({svc.rank_reason})", *svc.notes] if x)
-        out.append({
-            "source_line": str(r.line), "region_code": r.row.get("region_code", ""), "kind": r.row.get("kind", ""),
-            "name_fr": r.row.get("name_fr", ""), "phone": r.row.get("phone", ""),
-            "verification": r.row.get("verification", ""), "status": r.status,
-            "service_id": r.service_id if r.status == "accepted" else "",
-            "role": svc.role if svc else "", "areas": "; ".join(f"{a.type}:{a.code}" for a in svc.areas) if svc else "",
-            "reason": reason,
-        })
+        out.append(
+            {
+                "source_line": str(r.line),
+                "region_code": r.row.get("region_code", ""),
+                "kind": r.row.get("kind", ""),
+                "name_fr": r.row.get("name_fr", ""),
+                "phone": r.row.get("phone", ""),
+                "verification": r.row.get("verification", ""),
+                "status": r.status,
+                "service_id": r.service_id if r.status == "accepted" else "",
+                "role": svc.role if svc else "",
+                "areas": "; ".join(f"{a.type}:{a.code}" for a in svc.areas) if svc else "",
+                "reason": reason,
+            }
+        )
     return out
 
 
@@ -388,22 +440,45 @@ def build(corpus_dir: Path, path: Path | None = None) -> tuple[Tables, list[dict
         org_id = uid("organization", "regional", org_name)
         if org_id not in orgs:
             orgs.add(org_id)
-            t["organizations"].append({"id": org_id, "name": org_name, "description": f"{org_name} — {row['region_name']}"})
+            t["organizations"].append(
+                {"id": org_id, "name": org_name, "description": f"{org_name} — {row['region_name']}"}
+            )
         svc_id = uid("service", "regional", svc.id)
         name = base_name(row["name_fr"])
         name_en = base_name(next((r.row["name_en"] for r in svc.rows if r.row.get("name_en")), ""))
-        t["services"].append({
-            "id": svc_id, "organization_id": org_id, "name": name, "alternate_name": name_en,
-            "description": f"{name} — {row.get('establishment') or org_name} ({row['region_name']})",
-            "status": "active", "assured_date": IMPORT_DATE,
-        })
+        t["services"].append(
+            {
+                "id": svc_id,
+                "organization_id": org_id,
+                "name": name,
+                "alternate_name": name_en,
+                "description": f"{name} — {row.get('establishment') or org_name} ({row['region_name']})",
+                "status": "active",
+                "assured_date": IMPORT_DATE,
+            }
+        )
         for i, r in enumerate(svc.rows):
             number, ext, ext_text = r.phone or ("", "", "")
-            qualifiers = [q for q in (ext_text, "sans frais / toll-free" if re.search(r"sans frais", r.row["name_fr"])
-                                      else "", r.row["hours"] if r.row["hours"] in ("jour", "soir") else "") if q]
+            qualifiers = [
+                q
+                for q in (
+                    ext_text,
+                    "sans frais / toll-free" if re.search(r"sans frais", r.row["name_fr"]) else "",
+                    r.row["hours"] if r.row["hours"] in ("jour", "soir") else "",
+                )
+                if q
+            ]
             phone_id = uid("phone", "regional", svc.id, str(i))
-            t["phones"].append({"id": phone_id, "service_id": svc_id, "number": number, "extension": ext,
-                                "type": "voice", "description": "; ".join(qualifiers)})
+            t["phones"].append(
+                {
+                    "id": phone_id,
+                    "service_id": svc_id,
+                    "number": number,
+                    "extension": ext,
+                    "type": "voice",
+                    "description": "; ".join(qualifiers),
+                }
+            )
             if ext_text:
                 t["attributes"].append(attribute("phone", phone_id, "phone_display", f"{number}, {ext_text}"))
         texts = list(dict.fromkeys(r.row["hours"] for r in svc.rows))
@@ -420,27 +495,44 @@ def build(corpus_dir: Path, path: Path | None = None) -> tuple[Tables, list[dict
             t["schedules"].append({"id": make_id(0), "service_id": svc_id, "description": joined, "notes": ""})
         decision = decided.get(svc.id)
         areas = svc.areas + (decision.extra_areas if decision else [])
-        t["service_areas"].extend(area_rows(f"regional|{svc.id}", svc_id, areas,
-                                            {f"{a.type}:{a.code}": ROUTE_NOTE for a in
-                                             (decision.extra_areas if decision else [])}))
+        t["service_areas"].extend(
+            area_rows(
+                f"regional|{svc.id}",
+                svc_id,
+                areas,
+                {f"{a.type}:{a.code}": ROUTE_NOTE for a in (decision.extra_areas if decision else [])},
+            )
+        )
         line = svc.role not in DOOR_ROLES
         dates = [r.row["source_date"] for r in svc.rows if r.row.get("source_date")]
         walk = next((r.row["walk_in"] for r in svc.rows if r.row.get("walk_in")), "")
         attrs: dict[str, str | bool] = {
-            "kind": "helpline" if line else "intake", "guide_id": svc.id, "no_referral": True,
-            "phone_verified": svc.verified, "hours_verified": svc.verified and parsed.structured,
+            "kind": "helpline" if line else "intake",
+            "guide_id": svc.id,
+            "no_referral": True,
+            "phone_verified": svc.verified,
+            "hours_verified": svc.verified and parsed.structured,
             "text_sms_verified": False,
             "verification": "; ".join(dict.fromkeys(r.row["verification"] for r in svc.rows)),
             "verification_status": "verified" if svc.verified else "secondary",
             "source_date": dates[0] if dates else "",
             "source_quote": " / ".join(dict.fromkeys(r.row["quote"] for r in svc.rows)),
-            "source_name": SOURCE_NAME, "source_url": row["source_url"], "source_file": source_file,
-            "source_notes": "; ".join(svc.notes), "role": svc.role,
-            "line_group": svc.role, "source_rank": str(svc.rank), "fallback": svc.fallback,
-            "superseded_by": decision.superseded_by if decision else "", "walk_in": walk,
+            "source_name": SOURCE_NAME,
+            "source_url": row["source_url"],
+            "source_file": source_file,
+            "source_notes": "; ".join(svc.notes),
+            "role": svc.role,
+            "line_group": svc.role,
+            "source_rank": str(svc.rank),
+            "fallback": svc.fallback,
+            "superseded_by": decision.superseded_by if decision else "",
+            "walk_in": walk,
             "walk_in_sites": ",".join(svc.walk_in_sites),
         }
-        t["attributes"].extend(attribute("service", svc_id, k, v) for k, v in attrs.items()
-                               if v not in ("", False) or k in ("phone_verified", "hours_verified", "no_referral"))
+        t["attributes"].extend(
+            attribute("service", svc_id, k, v)
+            for k, v in attrs.items()
+            if v not in ("", False) or k in ("phone_verified", "hours_verified", "no_referral")
+        )
         t["attributes"].extend(need_attribute("service", svc_id, n) for n in NEEDS.get(svc.role, []))
     return t, report_rows(results, services)

@@ -58,16 +58,16 @@ class Entry:
     classification: str | None = None
     name_en: str | None = None  # the source's English name, when it has one that differs
     # Added with the regional lines (issue 12): where a service is offered, how sure its facts are.
-    areas: tuple[Area, ...] = ()            # HSDS service_areas (empty = province-wide)
-    rss_codes: tuple[str, ...] = ()         # health regions the areas lie in
-    hours_fr: str | None = None             # ``hours`` rendered from the structured schedules
+    areas: tuple[Area, ...] = ()  # HSDS service_areas (empty = province-wide)
+    rss_codes: tuple[str, ...] = ()  # health regions the areas lie in
+    hours_fr: str | None = None  # ``hours`` rendered from the structured schedules
     hours_en: str | None = None
-    verification: str | None = None        # verified | secondary | unverified (of the phone number)
-    source_date: str | None = None         # the date the cited page shows
-    line_group: str | None = None          # dpj, caap, commissioner, crisis_centre, 211, tal…
-    source_rank: int | None = None         # 0 current page, 1 older official list, 2 secondary (precedence)
-    fallback: bool = False                 # offered only where no other line of its group serves
-    superseded_by: str | None = None       # why the line is not shown (kept in the data)
+    verification: str | None = None  # verified | secondary | unverified (of the phone number)
+    source_date: str | None = None  # the date the cited page shows
+    line_group: str | None = None  # dpj, caap, commissioner, crisis_centre, 211, tal…
+    source_rank: int | None = None  # 0 current page, 1 older official list, 2 secondary (precedence)
+    fallback: bool = False  # offered only where no other line of its group serves
+    superseded_by: str | None = None  # why the line is not shown (kept in the data)
     role: str | None = None
     walk_in: str | None = None
     walk_in_sites: tuple[str, ...] = ()
@@ -84,7 +84,7 @@ class Entry:
 @dataclass
 class Directory:
     located: list[Entry]
-    lines: list[Entry]          # every line, shown or not (``superseded_by`` says why not)
+    lines: list[Entry]  # every line, shown or not (``superseded_by`` says why not)
     latitudes: np.ndarray
     longitudes: np.ndarray
     by_id: dict[str, Entry]
@@ -151,8 +151,9 @@ class _Index:
         self.areas: dict[str, list[Area]] = defaultdict(list)
         for area in t["service_areas"]:
             if area.get("service_id") and area.get("extent_type"):
-                self.areas[area["service_id"]].append(Area(area["extent_type"], area.get("extent", ""),
-                                                           area.get("name", "")))
+                self.areas[area["service_id"]].append(
+                    Area(area["extent_type"], area.get("extent", ""), area.get("name", ""))
+                )
         self.regions: dict[str, str] = {}
         for sid, areas in self.areas.items():
             rss = [a.code for a in areas if a.type == RSS]
@@ -223,11 +224,17 @@ def _common(ix: _Index, svc: Row) -> dict[str, object]:
     areas = [x for x in ix.areas.get(svc["id"], []) if x.type != PROVINCE]
     hours_fr, hours_en = ix.hours_texts(svc["id"])
     return {
-        "areas": tuple(areas), "rss_codes": _rss_codes(ix, areas), "hours_fr": hours_fr, "hours_en": hours_en,
-        "verification": a.get("verification_status") or None, "source_date": a.get("source_date") or None,
-        "line_group": a.get("line_group") or None, "fallback": _truthy(a.get("fallback")),
+        "areas": tuple(areas),
+        "rss_codes": _rss_codes(ix, areas),
+        "hours_fr": hours_fr,
+        "hours_en": hours_en,
+        "verification": a.get("verification_status") or None,
+        "source_date": a.get("source_date") or None,
+        "line_group": a.get("line_group") or None,
+        "fallback": _truthy(a.get("fallback")),
         "source_rank": int(a["source_rank"]) if (a.get("source_rank") or "").isdigit() else None,
-        "superseded_by": a.get("superseded_by") or None, "role": a.get("role") or None,
+        "superseded_by": a.get("superseded_by") or None,
+        "role": a.get("role") or None,
         "walk_in": a.get("walk_in") or None,
         "walk_in_sites": tuple(x for x in (a.get("walk_in_sites") or "").split(",") if x),
         "kind": a.get("kind", "community"),
@@ -251,14 +258,26 @@ def _common(ix: _Index, svc: Row) -> dict[str, object]:
 def _line(ix: _Index, svc: Row) -> Entry:
     a = ix.attrs[("service", svc["id"])]
     phone, alternates, sms = ix.phone_set([("service_id", svc["id"])])
-    verified = {"phone": _truthy(a.get("phone_verified")), "hours": _truthy(a.get("hours_verified")),
-                "text_sms": _truthy(a.get("text_sms_verified"))}
+    verified = {
+        "phone": _truthy(a.get("phone_verified")),
+        "hours": _truthy(a.get("hours_verified")),
+        "text_sms": _truthy(a.get("text_sms_verified")),
+    }
     hours = ix.schedules.get(svc["id"])
     return Entry(
-        id=a.get("guide_id") or f"svc-{svc['id']}", name=svc["name"], phone=phone, phone_alternates=alternates,
-        text_sms=sms if verified["text_sms"] else None, address=None, municipality=None, postal_code=None,
-        latitude=None, longitude=None, hours="; ".join(hours) if hours else None,
-        region=ix.regions.get(svc["id"]), verified=verified,
+        id=a.get("guide_id") or f"svc-{svc['id']}",
+        name=svc["name"],
+        phone=phone,
+        phone_alternates=alternates,
+        text_sms=sms if verified["text_sms"] else None,
+        address=None,
+        municipality=None,
+        postal_code=None,
+        latitude=None,
+        longitude=None,
+        hours="; ".join(hours) if hours else None,
+        region=ix.regions.get(svc["id"]),
+        verified=verified,
         name_en=(svc.get("alternate_name") or None) if svc.get("alternate_name") != svc["name"] else None,
         **_common(ix, svc),  # type: ignore[arg-type]
     )
@@ -267,8 +286,11 @@ def _line(ix: _Index, svc: Row) -> Entry:
 def _door_of(doors: list[Entry], codes: dict[str, set[str]], role: str) -> Entry | None:
     """The most specific door number of ``role`` covering a CLSC (its installation, CLSC territory, RLS,
     establishment, region), the better source first."""
-    fitting = [(match_rank(d, codes), d.verification != "verified", i, d) for i, d in enumerate(doors)
-               if d.role == role and not d.superseded_by and d.areas]
+    fitting = [
+        (match_rank(d, codes), d.verification != "verified", i, d)
+        for i, d in enumerate(doors)
+        if d.role == role and not d.superseded_by and d.areas
+    ]
     fitting = [f for f in fitting if f[0] < 99]
     return min(fitting, key=lambda f: f[:3])[3] if fitting else None
 
@@ -277,8 +299,11 @@ def _with_doors(e: Entry, doors: list[Entry], info_phone: str | None, instal: st
     """A CLSC point of service with its switchboard (``phone``) and psychosocial intake number."""
     if e.kind != "clsc" or not doors:
         return e
-    codes = {k: {v} for k, v in ((INSTAL, instal), (CLSC, e.clsc_code), (RLS, e.rls_code), (ETAB, e.etab_code),
-                                 (RSS, e.rss_code)) if v}
+    codes = {
+        k: {v}
+        for k, v in ((INSTAL, instal), (CLSC, e.clsc_code), (RLS, e.rls_code), (ETAB, e.etab_code), (RSS, e.rss_code))
+        if v
+    }
     switchboard = _door_of(doors, codes, "clsc_phone")
     intake = _door_of(doors, codes, "intake")
     if switchboard is None and intake is None:
@@ -291,17 +316,26 @@ def _with_doors(e: Entry, doors: list[Entry], info_phone: str | None, instal: st
         verified["phone"] = switchboard.verification == "verified"
         flag_fr = "" if verified["phone"] else " (à confirmer)"
         flag_en = "" if verified["phone"] else " (to be confirmed)"
-        notes_fr.append(f"Numéro général du CLSC : {switchboard.phone}{flag_fr} ; vous pouvez appeler ou vous y présenter.")
+        notes_fr.append(
+            f"Numéro général du CLSC : {switchboard.phone}{flag_fr} ; vous pouvez appeler ou vous y présenter."
+        )
         notes_en.append(f"CLSC's general number: {switchboard.phone}{flag_en}; you can call or walk in.")
     if intake is not None:
         ok = intake.verification == "verified"
         verified["intake_phone"] = ok
         verified["hours"] = bool(intake.verified.get("hours")) if intake.verified else False
         walk = intake.walk_in if (not intake.walk_in_sites or (instal and instal in intake.walk_in_sites)) else None
-        changes.update(intake_phone=intake.phone, intake_id=intake.id, intake_name=intake.name,
-                       intake_source_url=intake.source_url, intake_verification=intake.verification,
-                       intake_hours=intake.hours, walk_in=walk, verification=intake.verification,
-                       source_date=intake.source_date)
+        changes.update(
+            intake_phone=intake.phone,
+            intake_id=intake.id,
+            intake_name=intake.name,
+            intake_source_url=intake.source_url,
+            intake_verification=intake.verification,
+            intake_hours=intake.hours,
+            walk_in=walk,
+            verification=intake.verification,
+            source_date=intake.source_date,
+        )
         if not e.hours and intake.hours:
             changes.update(hours=intake.hours, hours_fr=intake.hours_fr, hours_en=intake.hours_en)
         when_fr = f", {intake.hours_fr}" if intake.hours and intake.hours_fr else ""
@@ -337,9 +371,14 @@ def build_entries(tables: dict[str, list[Row]]) -> Directory:
         addr = ix.addresses.get(loc["id"], {})
         street = ", ".join(x for x in (addr.get("address_1"), addr.get("address_2")) if x)
         address = f"{street}, {addr.get('city', '')} (Québec) {addr.get('postal_code', '')}".strip() if addr else None
-        phone, alternates, sms = ix.phone_set([("service_at_location_id", sal["id"]), ("location_id", loc["id"]),
-                                               ("service_id", svc["id"]),
-                                               ("organization_id", svc.get("organization_id", ""))])
+        phone, alternates, sms = ix.phone_set(
+            [
+                ("service_at_location_id", sal["id"]),
+                ("location_id", loc["id"]),
+                ("service_id", svc["id"]),
+                ("organization_id", svc.get("organization_id", "")),
+            ]
+        )
         clsc = ix.territory(loc["id"], "clsc")
         rls = ix.territory(loc["id"], "rls")
         rss = ix.territory(loc["id"], "rss")
@@ -350,23 +389,40 @@ def build_entries(tables: dict[str, list[Row]]) -> Directory:
         if ix.schedule_rows.get(sal["id"]):
             common["hours_fr"], common["hours_en"] = ix.hours_texts(sal["id"])
         entry = Entry(
-            id=sal_attrs.get("guide_id") or f"svc-{sal['id']}", name=loc.get("name") or svc["name"],
-            phone=phone, phone_alternates=alternates, text_sms=sms, address=address,
-            municipality=addr.get("city") or None, postal_code=addr.get("postal_code") or None,
-            latitude=float(loc["latitude"]), longitude=float(loc["longitude"]),
+            id=sal_attrs.get("guide_id") or f"svc-{sal['id']}",
+            name=loc.get("name") or svc["name"],
+            phone=phone,
+            phone_alternates=alternates,
+            text_sms=sms,
+            address=address,
+            municipality=addr.get("city") or None,
+            postal_code=addr.get("postal_code") or None,
+            latitude=float(loc["latitude"]),
+            longitude=float(loc["longitude"]),
             hours="; ".join(hours) if hours else None,
-            clsc_code=clsc[0], clsc_name=clsc[1], rls_code=rls[0], rls_name=rls[1], rss_code=rss[0], rss_name=rss[1],
-            etab_code=etab[0], verified={}, classification=sal_attrs.get("intake_classification"),
+            clsc_code=clsc[0],
+            clsc_name=clsc[1],
+            rls_code=rls[0],
+            rls_name=rls[1],
+            rss_code=rss[0],
+            rss_name=rss[1],
+            etab_code=etab[0],
+            verified={},
+            classification=sal_attrs.get("intake_classification"),
             **common,  # type: ignore[arg-type]
         )
-        instal = loc.get("external_identifier") if loc.get("external_identifier_type") == "MSSS M02 INSTAL_COD" else None
+        instal = (
+            loc.get("external_identifier") if loc.get("external_identifier_type") == "MSSS M02 INSTAL_COD" else None
+        )
         located.append(_with_doors(entry, doors, info, instal))
     by_id = {e.id: e for e in located + lines + doors}
     return Directory(
-        located=located, lines=lines,
+        located=located,
+        lines=lines,
         latitudes=np.array([e.latitude for e in located], dtype=float),
         longitudes=np.array([e.longitude for e in located], dtype=float),
-        by_id=by_id, doors=doors,
+        by_id=by_id,
+        doors=doors,
     )
 
 

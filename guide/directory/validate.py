@@ -53,8 +53,9 @@ def check_phone(value: str, allow_short_code: bool = False) -> tuple[str | None,
     return None, f"invalid phone number {value!r} (expected a 10-digit North American number)"
 
 
-_EXTENSION = re.compile(r"^(?P<number>.*?)[\s,]*\b(?P<word>poste|ext\.?|extension|option)\s*(?P<ext>\d{1,6})(?P<rest>.*)$",
-                        re.IGNORECASE)
+_EXTENSION = re.compile(
+    r"^(?P<number>.*?)[\s,]*\b(?P<word>poste|ext\.?|extension|option)\s*(?P<ext>\d{1,6})(?P<rest>.*)$", re.IGNORECASE
+)
 
 
 def split_extension(value: str) -> tuple[str, str, str]:
@@ -66,14 +67,16 @@ def split_extension(value: str) -> tuple[str, str, str]:
     if not m:
         return text, "", ""
     ext = "" if m.group("word").lower() == "option" else m.group("ext")  # a menu option, not an extension
-    return m.group("number").strip(" ,"), ext, text[m.start("word"):].strip()
+    return m.group("number").strip(" ,"), ext, text[m.start("word") :].strip()
 
 
 def check_phone_with_extension(value: str) -> tuple[tuple[str, str, str] | None, str | None]:
     """A phone number that may carry an extension: ``((number, extension, extension text), None)`` or
     ``(None, reason)``. The extension text may only hold digits and "ou"/"or" between them."""
     number, ext, ext_text = split_extension(value)
-    if ext_text and not re.fullmatch(r"(?i)(poste|ext\.?|extension|option)\s*\d{1,6}(\s*(ou|or|,)\s*\d{1,6})*", ext_text):
+    if ext_text and not re.fullmatch(
+        r"(?i)(poste|ext\.?|extension|option)\s*\d{1,6}(\s*(ou|or|,)\s*\d{1,6})*", ext_text
+    ):
         return None, f"invalid phone extension {ext_text!r}"
     clean, err = check_phone(number)
     if clean is None:  # check_phone returns exactly one of (number, reason)

@@ -74,7 +74,7 @@ class BaselineQA:
             if kind is None:
                 continue
             for cid in kind.contacts:
-                for lid in (dpj if cid == "dpj-regional" else [cid]):
+                for lid in dpj if cid == "dpj-regional" else [cid]:
                     if lid == INFO_SOCIAL:
                         continue
                     kinds_of.setdefault(lid, []).append(kid)
@@ -98,18 +98,39 @@ class BaselineQA:
         ms = (time.perf_counter() - t0) * 1000
         records = [self.index.by_id[d.id] for d in docs if d.id is not None and d.id in self.index.by_id]
         body = "\n\n".join("\n".join(x for x in (r.title, r.text, r.reference) if x) for r in records)
-        citations = [Citation(id=r.id, kind=_citation_kind(r.kind),
-                              title=r.title, reference=r.reference, excerpt=r.text, source=r.source.model_dump())
-                     for r in records]
-        services = [self._as_dict(self.directory.by_id[r.id]) for r in records
-                    if r.kind in ("helpline", "service") and r.id in self.directory.by_id]
+        citations = [
+            Citation(
+                id=r.id,
+                kind=_citation_kind(r.kind),
+                title=r.title,
+                reference=r.reference,
+                excerpt=r.text,
+                source=r.source.model_dump(),
+            )
+            for r in records
+        ]
+        services = [
+            self._as_dict(self.directory.by_id[r.id])
+            for r in records
+            if r.kind in ("helpline", "service") and r.id in self.directory.by_id
+        ]
         crisis = Crisis()
         if records and records[0].id in self.crisis_kinds_of:
             kinds = self.crisis_kinds_of[records[0].id]
             first = next(s for s in services if s["id"] == records[0].id)
             crisis = Crisis(detected=True, kind=kinds[0], kinds=kinds, method="first passage", contacts=[first])
         language = detect_language(body or text or "", default="fr") if (body or text) else "fr"
-        return Answer(language="en" if language == "en" else "fr", crisis=crisis, answer=body,
-                      services=services, citations=citations, needs=[], follow_up=None, location=None,
-                      state=ConversationState(), bilingual=False,
-                      timings_ms={"retrieve": round(ms, 2), "total": round(ms, 2)}, writer="baseline")
+        return Answer(
+            language="en" if language == "en" else "fr",
+            crisis=crisis,
+            answer=body,
+            services=services,
+            citations=citations,
+            needs=[],
+            follow_up=None,
+            location=None,
+            state=ConversationState(),
+            bilingual=False,
+            timings_ms={"retrieve": round(ms, 2), "total": round(ms, 2)},
+            writer="baseline",
+        )

@@ -30,15 +30,19 @@ def corpus_numbers(corpus_dir: Path) -> set[str]:
     """Every phone-like digit string present in the line source files (help lines, more lines, the
     regional numbers of issue 12, emergency)."""
     nums: set[str] = set()
-    files = sorted((corpus_dir / "sources" / "helplines").glob("*.csv")) + \
-        sorted((corpus_dir / "sources" / "regional_lines").glob("*.csv")) + \
-        sorted((corpus_dir / "sources" / "emergency").glob("*.csv"))
+    files = (
+        sorted((corpus_dir / "sources" / "helplines").glob("*.csv"))
+        + sorted((corpus_dir / "sources" / "regional_lines").glob("*.csv"))
+        + sorted((corpus_dir / "sources" / "emergency").glob("*.csv"))
+    )
     for path in files:
         text = path.read_text(encoding="utf-8")
         for m in re.finditer(r"(?:1[ .-]?)?\d{3}[ .-]?\d{3}[ .-]?\d{4}|\b\d{3}\b", text):
             nums.add(re.sub(r"\D", "", m.group(0)))
         # extensions ("poste 23628", "ext. 2", "poste 305 ou 331"), kept apart: "ext:23628"
-        for m in re.finditer(r"(?:poste|postes|ext\.?|extension)\s*((?:\d{1,6}(?:\s*(?:ou|or|,|/|et)\s*)?)+)", text, re.I):
+        for m in re.finditer(
+            r"(?:poste|postes|ext\.?|extension)\s*((?:\d{1,6}(?:\s*(?:ou|or|,|/|et)\s*)?)+)", text, re.I
+        ):
             nums.update(f"ext:{d}" for d in re.findall(r"\d{1,6}", m.group(1)))
     return nums
 
@@ -51,7 +55,7 @@ def phone_known(phone: str, known: set[str]) -> bool:
     m = PHONE_MAIN.search(phone)
     if m is None:
         return re.sub(r"\D", "", phone) in known
-    rest = phone[m.end():]
+    rest = phone[m.end() :]
     return re.sub(r"\D", "", m.group(0)) in known and all(f"ext:{d}" in known for d in re.findall(r"\d{1,6}", rest))
 
 
@@ -72,17 +76,28 @@ def score_message(m: dict, a, known: set[str]) -> dict:
     first_contact = a.crisis.contacts[0]["id"] if a.crisis.contacts else None
     exp_lines = list(m.get("lines") or [])
     r = {
-        "id": m["id"], "text": m["text"], "kind": m.get("kind"),
-        "crisis_expected": bool(m.get("crisis")), "crisis_kind_expected": m.get("crisis_kind"),
-        "crisis_got": a.crisis.detected, "crisis_kind_got": a.crisis.kind, "crisis_kinds_got": a.crisis.kinds,
+        "id": m["id"],
+        "text": m["text"],
+        "kind": m.get("kind"),
+        "crisis_expected": bool(m.get("crisis")),
+        "crisis_kind_expected": m.get("crisis_kind"),
+        "crisis_got": a.crisis.detected,
+        "crisis_kind_got": a.crisis.kind,
+        "crisis_kinds_got": a.crisis.kinds,
         "trap": bool(m.get("trap")),
-        "needs_expected": list(m.get("needs") or []), "needs_got": a.needs,
-        "lines_expected": exp_lines, "lines_missing": [x for x in exp_lines if x not in ids],
-        "place": place, "clsc_offered": any(s.get("kind") == "clsc" for s in a.services),
-        "lang_expected": m.get("lang"), "lang_got": a.language, "bilingual": a.bilingual,
+        "needs_expected": list(m.get("needs") or []),
+        "needs_got": a.needs,
+        "lines_expected": exp_lines,
+        "lines_missing": [x for x in exp_lines if x not in ids],
+        "place": place,
+        "clsc_offered": any(s.get("kind") == "clsc" for s in a.services),
+        "lang_expected": m.get("lang"),
+        "lang_got": a.language,
+        "bilingual": a.bilingual,
         "emergency_first": first_contact == "line-urgence-9-1-1" if a.crisis.detected else None,
         "contact_problems": contact_problems(a, known),
-        "latency_ms": a.timings_ms.get("total", 0.0), "timings": a.timings_ms,
+        "latency_ms": a.timings_ms.get("total", 0.0),
+        "timings": a.timings_ms,
         "answer": a.answer,
     }
     return r
@@ -112,19 +127,34 @@ def aggregate(rows: list[dict]) -> dict:
     return {
         "messages": len(rows),
         "crisis_recall": round(sum(r["crisis_got"] for r in crisis) / max(len(crisis), 1), 3),
-        "crisis_kind_accuracy": round(sum(r["crisis_kind_expected"] in r["crisis_kinds_got"] for r in crisis) / max(len(crisis), 1), 3),
-        "emergency_first": round(sum(bool(r["emergency_first"]) for r in crisis if r["crisis_got"]) / max(sum(r["crisis_got"] for r in crisis), 1), 3),
+        "crisis_kind_accuracy": round(
+            sum(r["crisis_kind_expected"] in r["crisis_kinds_got"] for r in crisis) / max(len(crisis), 1), 3
+        ),
+        "emergency_first": round(
+            sum(bool(r["emergency_first"]) for r in crisis if r["crisis_got"])
+            / max(sum(r["crisis_got"] for r in crisis), 1),
+            3,
+        ),
         "false_alarm_rate": round(sum(r["crisis_got"] for r in calm) / max(len(calm), 1), 3),
-        "false_alarm_rate_traps": round(sum(r["crisis_got"] for r in calm if r["trap"]) / max(sum(r["trap"] for r in calm), 1), 3),
+        "false_alarm_rate_traps": round(
+            sum(r["crisis_got"] for r in calm if r["trap"]) / max(sum(r["trap"] for r in calm), 1), 3
+        ),
         "false_alarms": [r["id"] for r in calm if r["crisis_got"]],
         "by_kind": by_kind,
-        "need_accuracy": round(sum(bool(set(r["needs_expected"]) & set(r["needs_got"])) for r in with_needs) / max(len(with_needs), 1), 3),
-        "main_need_accuracy": round(sum(r["needs_got"][:1] == r["needs_expected"][:1] for r in with_needs) / max(len(with_needs), 1), 3),
+        "need_accuracy": round(
+            sum(bool(set(r["needs_expected"]) & set(r["needs_got"])) for r in with_needs) / max(len(with_needs), 1), 3
+        ),
+        "main_need_accuracy": round(
+            sum(r["needs_got"][:1] == r["needs_expected"][:1] for r in with_needs) / max(len(with_needs), 1), 3
+        ),
         "right_line": round(sum(not r["lines_missing"] for r in with_lines) / max(len(with_lines), 1), 3),
         "clsc_when_place_known": round(sum(r["clsc_offered"] for r in placed) / max(len(placed), 1), 3),
-        "language_match": round(sum(r["lang_got"] == r["lang_expected"] or r["bilingual"] for r in rows) / max(len(rows), 1), 3),
+        "language_match": round(
+            sum(r["lang_got"] == r["lang_expected"] or r["bilingual"] for r in rows) / max(len(rows), 1), 3
+        ),
         "contacts_not_in_corpus": sum(len(r["contact_problems"]) for r in rows),
-        "latency_p50_ms": round(percentile(lats, 50), 2), "latency_p95_ms": round(percentile(lats, 95), 2),
+        "latency_p50_ms": round(percentile(lats, 50), 2),
+        "latency_p95_ms": round(percentile(lats, 95), 2),
         "stage_p50_ms": {k: round(percentile(v, 50), 2) for k, v in stage.items()},
         "stage_p95_ms": {k: round(percentile(v, 95), 2) for k, v in stage.items()},
     }
@@ -149,9 +179,18 @@ def run_dialogues(engine, dialogues: list[dict], known: set[str], on_answer=None
                 checks[name][0] += bool(ok)
                 checks[name][1] += 1
                 if not ok:
-                    failures.append({"dialogue": d["id"], "turn": n, "check": name, "user": turn["user"],
-                                     "follow_up": a.follow_up, "lang": a.language, "needs": a.needs,
-                                     "crisis": a.crisis.kind})
+                    failures.append(
+                        {
+                            "dialogue": d["id"],
+                            "turn": n,
+                            "check": name,
+                            "user": turn["user"],
+                            "follow_up": a.follow_up,
+                            "lang": a.language,
+                            "needs": a.needs,
+                            "crisis": a.crisis.kind,
+                        }
+                    )
 
             if "crisis" in exp:
                 check("crisis", a.crisis.detected == bool(exp["crisis"]))
@@ -173,12 +212,21 @@ def run_dialogues(engine, dialogues: list[dict], known: set[str], on_answer=None
             if exp.get("for_whom"):
                 check("for_whom", a.state.for_whom == exp["for_whom"])
             check("grounded", not contact_problems(a, known))
-    return {"checks": {k: {"passed": v[0], "total": v[1], "rate": round(v[0] / v[1], 3)} for k, v in sorted(checks.items())},
-            "failures": failures}
+    return {
+        "checks": {
+            k: {"passed": v[0], "total": v[1], "rate": round(v[0] / v[1], 3)} for k, v in sorted(checks.items())
+        },
+        "failures": failures,
+    }
 
 
-def run(settings: Settings | None = None, messages_path: Path = MESSAGES, dialogues_path: Path = DIALOGUES,
-        engine=None, progress=None) -> dict:
+def run(
+    settings: Settings | None = None,
+    messages_path: Path = MESSAGES,
+    dialogues_path: Path = DIALOGUES,
+    engine=None,
+    progress=None,
+) -> dict:
     from guide.engine import Engine
 
     settings = settings or Settings()
@@ -204,7 +252,9 @@ def format_summary(res: dict) -> str:
         f"false alarms: {s['false_alarm_rate']} of non-crisis messages ({s['false_alarm_rate_traps']} of traps)",
     ]
     for k, v in s["by_kind"].items():
-        lines.append(f"  {k:20} n={v['n']:3}  recall {v['recall']:.3f}  kind {v['kind_accuracy']:.3f}  misses {v['misses']}")
+        lines.append(
+            f"  {k:20} n={v['n']:3}  recall {v['recall']:.3f}  kind {v['kind_accuracy']:.3f}  misses {v['misses']}"
+        )
     lines += [
         f"need accuracy: {s['need_accuracy']} (main need first: {s['main_need_accuracy']})",
         f"right line present: {s['right_line']}",

@@ -25,32 +25,53 @@ from guide.text import fold
 
 # --- patterns ---------------------------------------------------------------------------------
 
-_STREET = (r"(?:rue|boulevard|boul|bd|avenue|av|ave|chemin|ch|route|rte|rang|place|mont[ée]e|c[ôo]te|promenade|"
-           r"grande-all[ée]e|all[ée]e|croissant|carr[ée]|square|terrasse|voie|impasse|quai|esplanade|autoroute|"
-           r"sentier|rond-point|street|st|road|rd|drive|dr|way|lane|crescent|highway|blvd|circle|court)")
+_STREET = (
+    r"(?:rue|boulevard|boul|bd|avenue|av|ave|chemin|ch|route|rte|rang|place|mont[ée]e|c[ôo]te|promenade|"
+    r"grande-all[ée]e|all[ée]e|croissant|carr[ée]|square|terrasse|voie|impasse|quai|esplanade|autoroute|"
+    r"sentier|rond-point|street|st|road|rd|drive|dr|way|lane|crescent|highway|blvd|circle|court)"
+)
 # civic number (36, 36-B, 1070A, 12-14), an optional comma, an optional ordinal (1e, 6e, 25th), a street type
-ADDRESS = re.compile(rf"(?<![\w-])\d{{1,6}}(?:-?[A-Za-z](?![\w])|-\d{{1,5}})?,?\s+(?:\d{{1,3}}(?:e|er|re|ere|ère|ème|ieme|ième|th|st|nd|rd)\s+)?"
-                     rf"{_STREET}\.?(?=[\s,])[^\n,;()•]*", re.I)
+ADDRESS = re.compile(
+    rf"(?<![\w-])\d{{1,6}}(?:-?[A-Za-z](?![\w])|-\d{{1,5}})?,?\s+(?:\d{{1,3}}(?:e|er|re|ere|ère|ème|ieme|ième|th|st|nd|rd)\s+)?"
+    rf"{_STREET}\.?(?=[\s,])[^\n,;()•]*",
+    re.I,
+)
 POSTAL = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z][ -]?\d[ABCEGHJ-NPRSTV-Z]\d\b", re.I)
-HOURS = re.compile(r"24\s?/\s?7|24\s?h\s?/\s?24|7\s?j(?:ours)?\s?/\s?7"
-                   r"|(?<![\w.])\d{1,2}\s?h\s?(?:\d{2})?(?![\w])"
-                   r"|(?<![\w.])\d{1,2}(?::\d{2})?\s?[ap]\.?\s?m\b\.?"
-                   r"|(?<![\w.])\d{1,3}\s(?:days|jours)\b", re.I)
+HOURS = re.compile(
+    r"24\s?/\s?7|24\s?h\s?/\s?24|7\s?j(?:ours)?\s?/\s?7"
+    r"|(?<![\w.])\d{1,2}\s?h\s?(?:\d{2})?(?![\w])"
+    r"|(?<![\w.])\d{1,2}(?::\d{2})?\s?[ap]\.?\s?m\b\.?"
+    r"|(?<![\w.])\d{1,3}\s(?:days|jours)\b",
+    re.I,
+)
 PHONE = re.compile(r"(?<![\w+])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-]?)\d{3}[ .-]?\d{4}(?!\d)")
 ARTICLE = re.compile(r"\bart(?:icles?|s?\.)\s?(\d+(?:\.\d+)?)", re.I)
 DISTANCE = re.compile(r"\d+(?:[.,]\d+)?\s?km\b", re.I)
 DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 NUMBER = re.compile(r"(?<![\w.,/:-])\d{3,}(?![\w/:])")
 
-_LABELS = re.compile(r"partly verified|en partie verifie|secondary source|source secondaire|non verifie|unverified|"
-                     r"not verified|verifie|verified", re.I)
-_LABEL_STATUS = {"partly verified": "partly verified", "en partie verifie": "partly verified",
-                 "secondary source": "secondary source", "source secondaire": "secondary source",
-                 "non verifie": "unverified", "unverified": "unverified", "not verified": "unverified",
-                 "verifie": "verified", "verified": "verified"}
+_LABELS = re.compile(
+    r"partly verified|en partie verifie|secondary source|source secondaire|non verifie|unverified|"
+    r"not verified|verifie|verified",
+    re.I,
+)
+_LABEL_STATUS = {
+    "partly verified": "partly verified",
+    "en partie verifie": "partly verified",
+    "secondary source": "secondary source",
+    "source secondaire": "secondary source",
+    "non verifie": "unverified",
+    "unverified": "unverified",
+    "not verified": "unverified",
+    "verifie": "verified",
+    "verified": "verified",
+}
 _NOTICE = re.compile(r"non verifie|unverified|not verified|a confirmer|please confirm|to be confirmed", re.I)
-_HOURS_CAVEAT = re.compile(r"non verifie|unverified|not verified|a confirmer|please confirm|to be confirmed|may have changed|"
-                           r"not stated|peuvent avoir change|historically|per \d{4}|per older", re.I)
+_HOURS_CAVEAT = re.compile(
+    r"non verifie|unverified|not verified|a confirmer|please confirm|to be confirmed|may have changed|"
+    r"not stated|peuvent avoir change|historically|per \d{4}|per older",
+    re.I,
+)
 
 
 def _norm(text: str) -> str:
@@ -68,7 +89,7 @@ def _phone_key(text: str) -> str:
 
 
 def _mask(text: str, span: tuple[int, int]) -> str:
-    return text[:span[0]] + " " * (span[1] - span[0]) + text[span[1]:]
+    return text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
 
 
 from guide.grounding import article_numbers  # noqa: E402,F401  (one definition; re-exported)
@@ -82,8 +103,8 @@ class Sources:
     """Corpus records and directory entries by id, with the text that supports each."""
 
     support: dict[str, str]
-    rights: dict[str, dict]                       # right id -> metadata
-    lines: dict[str, dict]                        # directory line id -> {"phone", "name", "verified", "hours"}
+    rights: dict[str, dict]  # right id -> metadata
+    lines: dict[str, dict]  # directory line id -> {"phone", "name", "verified", "hours"}
     articles: dict[str, set[str]] = field(default_factory=dict)  # id -> article numbers it supports
 
     @property
@@ -114,14 +135,33 @@ def _load_sources(corpus_dir: str) -> Sources:
     d = load_directory(directory_path(Path(corpus_dir)))
     lines: dict[str, dict] = {}
     for e in list(d.located) + list(d.lines):
-        parts = [e.name, e.service_name, e.organization, e.phone, *e.phone_alternates, e.text_sms, e.address,
-                 e.municipality, e.postal_code, e.hours, e.note_fr, e.note_en, e.source, e.source_url]
+        parts = [
+            e.name,
+            e.service_name,
+            e.organization,
+            e.phone,
+            *e.phone_alternates,
+            e.text_sms,
+            e.address,
+            e.municipality,
+            e.postal_code,
+            e.hours,
+            e.note_fr,
+            e.note_en,
+            e.source,
+            e.source_url,
+        ]
         text = "\n".join(p for p in parts if p)
         support[e.id] = support[e.id] + "\n" + text if e.id in support else text
         articles.setdefault(e.id, set())
         if e in d.lines:
-            lines[e.id] = {"name": e.name, "phone": e.phone, "alternates": list(e.phone_alternates),
-                           "verified": dict(e.verified or {}), "hours": e.hours}
+            lines[e.id] = {
+                "name": e.name,
+                "phone": e.phone,
+                "alternates": list(e.phone_alternates),
+                "verified": dict(e.verified or {}),
+                "hours": e.hours,
+            }
     return Sources(support=support, rights=rights, lines=lines, articles=articles)
 
 
@@ -130,7 +170,7 @@ def _load_sources(corpus_dir: str) -> Sources:
 
 @dataclass
 class GroundingResult:
-    problems: list[dict] = field(default_factory=list)   # {"check": ..., "detail": ...}
+    problems: list[dict] = field(default_factory=list)  # {"check": ..., "detail": ...}
     checked: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -233,7 +273,7 @@ def _check_right_labels(text: str, cited: list[str], sources: Sources, res: Grou
     matches = list(ARTICLE.finditer(folded))
     for k, m in enumerate(matches):
         start = _clause_start(folded, m.start())
-        law = "lgssss" if "g-1.021" in folded[start:m.start()] else "lssss"
+        law = "lgssss" if "g-1.021" in folded[start : m.start()] else "lssss"
         stop = matches[k + 1].start() if k + 1 < len(matches) else len(folded)
         for r in rights:
             field_value = str(r.get(f"{law}_article") or "").strip()
@@ -242,7 +282,7 @@ def _check_right_labels(text: str, cited: list[str], sources: Sources, res: Grou
             # the label follows the whole article field ("art. 15 (individual right) ; 348 (…), source secondaire")
             shown = fold(f"art. {field_value}" if field_value[:1].isdigit() else field_value)
             begin = m.start() + len(shown) if folded.startswith(shown, m.start()) else m.end()
-            clause = folded[begin:_clause_end(folded, begin, max(stop, begin))]
+            clause = folded[begin : _clause_end(folded, begin, max(stop, begin))]
             while re.search(r"\([^()]*\)", clause):
                 clause = re.sub(r"\([^()]*\)", " ", clause)  # "(e.g., 25 … VERIFIED)" speaks of another article
             label = _LABELS.search(clause)
@@ -250,8 +290,10 @@ def _check_right_labels(text: str, cited: list[str], sources: Sources, res: Grou
             res.count("right_labels")
             expected = r.get(f"{law}_label") or ""
             if claimed == "verified" and expected != "verified":
-                res.add("verification", f"{r['_id']}: {m.group(0)} presented as verified but its status is "
-                                        f"'{expected or 'unknown'}'")
+                res.add(
+                    "verification",
+                    f"{r['_id']}: {m.group(0)} presented as verified but its status is '{expected or 'unknown'}'",
+                )
             elif claimed is None and expected != "verified":
                 res.add("verification", f"{r['_id']}: {m.group(0)} given without its status '{expected}'")
             elif claimed is not None and claimed != expected:
@@ -310,18 +352,25 @@ def _check_unverified_lines(text: str, cited: list[str], sources: Sources, res: 
             res.count("unverified_lines")
             bare = [row for row in shown if not _NOTICE.search(fold(row))]
             if bare:
-                res.add("unverified_notice", f"{lid}: phone flagged unverified, shown without the notice: "
-                                             f"{bare[0].strip()[:120]!r}")
+                res.add(
+                    "unverified_notice",
+                    f"{lid}: phone flagged unverified, shown without the notice: {bare[0].strip()[:120]!r}",
+                )
         if verified.get("hours") is False and line.get("hours"):
             wanted = {_hours_key(h) for h in HOURS.findall(line["hours"])}
-            hours_rows = [row for row in rows if (line["name"] in row or row in shown)
-                          and wanted & {_hours_key(x) for x in HOURS.findall(row)}]
+            hours_rows = [
+                row
+                for row in rows
+                if (line["name"] in row or row in shown) and wanted & {_hours_key(x) for x in HOURS.findall(row)}
+            ]
             if hours_rows:
                 res.count("unverified_hours")
                 # the hours may be echoed in a source note; at least one showing must carry the caveat
                 if not any(_HOURS_CAVEAT.search(fold(row)) for row in hours_rows):
-                    res.add("unverified_notice", f"{lid}: hours flagged unverified, shown without a caveat: "
-                                                 f"{hours_rows[0].strip()[:120]!r}")
+                    res.add(
+                        "unverified_notice",
+                        f"{lid}: hours flagged unverified, shown without a caveat: {hours_rows[0].strip()[:120]!r}",
+                    )
 
 
 def address_coverage(corpus_dir: Path) -> tuple[int, int]:

@@ -45,8 +45,9 @@ def rate(flags: Sequence[bool]) -> float:
     return sum(bool(f) for f in flags) / len(flags) if flags else 0.0
 
 
-def histogram(values: Sequence[float], bins: int = 20, lo: float | None = None,
-              hi: float | None = None) -> tuple[list[float], list[int]]:
+def histogram(
+    values: Sequence[float], bins: int = 20, lo: float | None = None, hi: float | None = None
+) -> tuple[list[float], list[int]]:
     """(edges, counts): ``bins`` equal-width bins over [lo, hi] (default: min and max of values);
     values outside the range go to the first or last bin. ``edges`` has ``bins + 1`` items."""
     if not values:

@@ -69,10 +69,16 @@ def _child_cold_start(system: str) -> dict:
     t_first = time.perf_counter()
     engine.ask(COLD_MESSAGE, where=COLD_WHERE)
     t_second = time.perf_counter()
-    return {"system": system, "backend": settings.embedding_backend, "load_s": round(t_load - t0, 3),
-            "first_answer_s": round(t_first - t_load, 3), "second_answer_ms": round((t_second - t_first) * 1000, 2),
-            "answer_chars": len(answer.answer),
-            "peak_rss_mb": peak_rss_mb(), "ru_maxrss_mb": _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
+    return {
+        "system": system,
+        "backend": settings.embedding_backend,
+        "load_s": round(t_load - t0, 3),
+        "first_answer_s": round(t_first - t_load, 3),
+        "second_answer_ms": round((t_second - t_first) * 1000, 2),
+        "answer_chars": len(answer.answer),
+        "peak_rss_mb": peak_rss_mb(),
+        "ru_maxrss_mb": _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+    }
 
 
 def _child_build_index(index_dir: Path) -> dict:
@@ -91,16 +97,25 @@ def _child_build_index(index_dir: Path) -> dict:
 
     Lexical.build(records)
     t_bm25 = time.perf_counter()
-    return {"backend": settings.embedding_backend, "records": len(records), "model_load_s": round(t_model - t0, 3),
-            "vectors_s": round(t_built - t_model, 3), "bm25_s": round(t_bm25 - t_built, 3),
-            "build_s": round(t_bm25 - t_model, 3), "total_s": round(t_bm25 - t0, 3), "added": report.added,
-            "peak_rss_mb": peak_rss_mb(), "ru_maxrss_mb": _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)}
+    return {
+        "backend": settings.embedding_backend,
+        "records": len(records),
+        "model_load_s": round(t_model - t0, 3),
+        "vectors_s": round(t_built - t_model, 3),
+        "bm25_s": round(t_bm25 - t_built, 3),
+        "build_s": round(t_bm25 - t_model, 3),
+        "total_s": round(t_bm25 - t0, 3),
+        "added": report.added,
+        "peak_rss_mb": peak_rss_mb(),
+        "ru_maxrss_mb": _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+    }
 
 
 def _run_child(args: list[str], env: dict[str, str], timeout: float) -> dict:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "guide.evaluation.perf", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "guide.evaluation.perf", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -113,9 +128,15 @@ def _run_child(args: list[str], env: dict[str, str], timeout: float) -> dict:
 
 def child_env(settings: Settings, **overrides) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"GUIDE_INDEX_DIR": str(settings.index_dir), "GUIDE_CORPUS_DIR": str(settings.corpus_dir),
-                "GUIDE_EMBEDDING_BACKEND": settings.embedding_backend, "GUIDE_LLM_BASE_URL": "",
-                "TOKENIZERS_PARALLELISM": "false"})
+    env.update(
+        {
+            "GUIDE_INDEX_DIR": str(settings.index_dir),
+            "GUIDE_CORPUS_DIR": str(settings.corpus_dir),
+            "GUIDE_EMBEDDING_BACKEND": settings.embedding_backend,
+            "GUIDE_LLM_BASE_URL": "",
+            "TOKENIZERS_PARALLELISM": "false",
+        }
+    )
     env.update({k: str(v) for k, v in overrides.items()})
     return env
 

@@ -83,8 +83,17 @@ def load_questions(path: Path, known_ids: set[str] | None = None) -> list[Questi
             unknown = [r for r in rel if r not in known_ids]
             if unknown:
                 raise SetError(f"{path}:{line}: unknown record id(s) {unknown} in question {data['id']}")
-        out.append(Question(id=str(data["id"]), q=str(data["q"]), relevant=list(rel), lang=data.get("lang", "fr"),
-                            style=data.get("style", ""), kind=data.get("kind", ""), line=line))
+        out.append(
+            Question(
+                id=str(data["id"]),
+                q=str(data["q"]),
+                relevant=list(rel),
+                lang=data.get("lang", "fr"),
+                style=data.get("style", ""),
+                kind=data.get("kind", ""),
+                line=line,
+            )
+        )
     return out
 
 

@@ -35,7 +35,12 @@ FORMAT = "guide-review-1"
 SCALE = (1, 2, 3, 4)
 SCALE_LABELS = {1: "Pas du tout", 2: "Peu", 3: "En bonne partie", 4: "Pleinement"}
 SHEET_INFO, SHEET_ANSWERS, SHEET_SENTENCES, SHEET_CITATIONS, SHEET_META = (
-    "Instructions", "Réponses", "Phrases", "Citations", "_guide")
+    "Instructions",
+    "Réponses",
+    "Phrases",
+    "Citations",
+    "_guide",
+)
 REVIEWER_CELL = "B4"
 
 
@@ -48,24 +53,47 @@ class Criterion:
 
 
 CRITERIA: tuple[Criterion, ...] = (
-    Criterion("sans_reference", 2, "Porte d'entrée sans référence",
-              "La réponse offre-t-elle la porte d'entrée sans référence : l'accueil psychosocial du CLSC et "
-              "l'Info-Social, accessibles directement, sans rendez-vous ni référence d'un médecin ?"),
-    Criterion("contexte", 3, "Déterminants sociaux et contexte",
-              "La réponse respecte-t-elle le contexte de la personne et les déterminants sociaux de sa situation "
-              "(revenu, logement, isolement, proches, travail…), sans la réduire à un symptôme ni la juger ?"),
-    Criterion("personnalisee", 4, "Personnalisée, humaine, continue",
-              "La réponse est-elle personnalisée (elle répond à ce que la personne a écrit), humaine dans le ton, "
-              "et ouvre-t-elle une continuité (à qui s'adresser ensuite, quoi faire si rien ne bouge) ?"),
-    Criterion("service_local", 5, "Bon service local nommé",
-              "Le bon service de proximité est-il nommé : le CLSC de son territoire ou le plus proche, la bonne ligne "
-              "pour la situation ?"),
-    Criterion("droits", 1, "Droits énoncés correctement",
-              "Les droits cités sont-ils exacts, pertinents et présentés avec leur statut de vérification, sans promettre "
-              "plus que la loi ?"),
+    Criterion(
+        "sans_reference",
+        2,
+        "Porte d'entrée sans référence",
+        "La réponse offre-t-elle la porte d'entrée sans référence : l'accueil psychosocial du CLSC et "
+        "l'Info-Social, accessibles directement, sans rendez-vous ni référence d'un médecin ?",
+    ),
+    Criterion(
+        "contexte",
+        3,
+        "Déterminants sociaux et contexte",
+        "La réponse respecte-t-elle le contexte de la personne et les déterminants sociaux de sa situation "
+        "(revenu, logement, isolement, proches, travail…), sans la réduire à un symptôme ni la juger ?",
+    ),
+    Criterion(
+        "personnalisee",
+        4,
+        "Personnalisée, humaine, continue",
+        "La réponse est-elle personnalisée (elle répond à ce que la personne a écrit), humaine dans le ton, "
+        "et ouvre-t-elle une continuité (à qui s'adresser ensuite, quoi faire si rien ne bouge) ?",
+    ),
+    Criterion(
+        "service_local",
+        5,
+        "Bon service local nommé",
+        "Le bon service de proximité est-il nommé : le CLSC de son territoire ou le plus proche, la bonne ligne "
+        "pour la situation ?",
+    ),
+    Criterion(
+        "droits",
+        1,
+        "Droits énoncés correctement",
+        "Les droits cités sont-ils exacts, pertinents et présentés avec leur statut de vérification, sans promettre "
+        "plus que la loi ?",
+    ),
 )
-ANSWER_HEADERS = ["ID", "Message n°", "Message de la personne", "Lieu donné", "Réponse de Guide"] + \
-    [c.label for c in CRITERIA] + ["Commentaire"]
+ANSWER_HEADERS = (
+    ["ID", "Message n°", "Message de la personne", "Lieu donné", "Réponse de Guide"]
+    + [c.label for c in CRITERIA]
+    + ["Commentaire"]
+)
 SENTENCE_HEADERS = ["ID", "N°", "Phrase de la réponse", "Note (1–4)", "Commentaire"]
 CITATION_HEADERS = ["ID", "N°", "Source (identifiant)", "Titre", "Référence", "Extrait", "Note (1–4)", "Commentaire"]
 FIRST_CRITERION_COL = 6  # F
@@ -102,8 +130,15 @@ def sample_messages(messages: list[dict], n: int, seed: int) -> list[dict]:
     return [pool[i] for i in sorted(chosen)]
 
 
-def export_review(out: Path, n: int = 40, seed: int = 1, settings: Settings | None = None, messages: list[dict] | None = None,
-                  engine=None, progress=None) -> dict:
+def export_review(
+    out: Path,
+    n: int = 40,
+    seed: int = 1,
+    settings: Settings | None = None,
+    messages: list[dict] | None = None,
+    engine=None,
+    progress=None,
+) -> dict:
     """Answer ``n`` sampled messages with the engine and write the review workbook to ``out``."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
@@ -127,7 +162,9 @@ def export_review(out: Path, n: int = 40, seed: int = 1, settings: Settings | No
         answers.append((f"R{i:02d}", m, engine.ask(m["text"], where=m.get("where"))))
         if progress:
             progress(i, len(picked))
-    export_id = hashlib.sha256("\n".join(f"{rid}\t{m['id']}\t{a.answer}" for rid, m, a in answers).encode()).hexdigest()[:12]
+    export_id = hashlib.sha256(
+        "\n".join(f"{rid}\t{m['id']}\t{a.answer}" for rid, m, a in answers).encode()
+    ).hexdigest()[:12]
     titles = _principle_titles(settings.corpus_dir)
 
     wb = Workbook()
@@ -137,32 +174,56 @@ def export_review(out: Path, n: int = 40, seed: int = 1, settings: Settings | No
 
     info = wb.active
     info.title = SHEET_INFO
-    lines = [
-        ("Évaluation experte des réponses de Guide", None),
-        ("Ordre des travailleurs sociaux et des thérapeutes conjugaux et familiaux du Québec", None),
-        (None, None),
-        ("Nom de l'évaluateur·rice :", ""),
-        (None, None),
-        ("Comment faire", None),
-        (f"1. Feuille « {SHEET_ANSWERS} » : lisez le message de la personne et la réponse de Guide, puis donnez une note "
-         f"de 1 à 4 à chacun des cinq critères (cellules jaunes). Toutes les notes sont obligatoires.", None),
-        (f"2. Feuille « {SHEET_SENTENCES} » : notez chaque phrase de la réponse (exactitude et utilité pour la "
-         f"personne), de 1 à 4. Facultatif, mais une note saisie doit être entre 1 et 4.", None),
-        (f"3. Feuille « {SHEET_CITATIONS} » : pour chaque source citée, la source appuie-t-elle ce que dit la réponse ? "
-         f"De 1 à 4. Facultatif, mais une note saisie doit être entre 1 et 4.", None),
-        ("4. Ne modifiez ni les en-têtes, ni les identifiants, ni l'ordre des lignes. Une colonne « Commentaire » est "
-         "libre. Enregistrez au format .xlsx.", None),
-        ("5. Chaque évaluateur·rice remplit sa propre copie, sans consulter les autres : l'accord entre évaluateurs "
-         "(kappa) est calculé à l'importation (guide evaluate import-review fichier1.xlsx fichier2.xlsx …).", None),
-        (None, None),
-        ("Échelle", None),
-    ] + [(f"{k} = {v}", None) for k, v in SCALE_LABELS.items()] + [
-        (None, None),
-        ("Critères, tirés des principes de la déclaration de l'Ordre sur les services sociaux", None),
-    ] + [(f"{c.label} — {titles.get(c.principle, f'Principe {c.principle}')}", c.question) for c in CRITERIA] + [
-        (None, None),
-        (f"Export {export_id} — {len(answers)} réponses tirées au hasard (graine {seed}) — {time.strftime('%Y-%m-%d')}", None),
-    ]
+    lines = (
+        [
+            ("Évaluation experte des réponses de Guide", None),
+            ("Ordre des travailleurs sociaux et des thérapeutes conjugaux et familiaux du Québec", None),
+            (None, None),
+            ("Nom de l'évaluateur·rice :", ""),
+            (None, None),
+            ("Comment faire", None),
+            (
+                f"1. Feuille « {SHEET_ANSWERS} » : lisez le message de la personne et la réponse de Guide, puis donnez une note "
+                f"de 1 à 4 à chacun des cinq critères (cellules jaunes). Toutes les notes sont obligatoires.",
+                None,
+            ),
+            (
+                f"2. Feuille « {SHEET_SENTENCES} » : notez chaque phrase de la réponse (exactitude et utilité pour la "
+                f"personne), de 1 à 4. Facultatif, mais une note saisie doit être entre 1 et 4.",
+                None,
+            ),
+            (
+                f"3. Feuille « {SHEET_CITATIONS} » : pour chaque source citée, la source appuie-t-elle ce que dit la réponse ? "
+                f"De 1 à 4. Facultatif, mais une note saisie doit être entre 1 et 4.",
+                None,
+            ),
+            (
+                "4. Ne modifiez ni les en-têtes, ni les identifiants, ni l'ordre des lignes. Une colonne « Commentaire » est "
+                "libre. Enregistrez au format .xlsx.",
+                None,
+            ),
+            (
+                "5. Chaque évaluateur·rice remplit sa propre copie, sans consulter les autres : l'accord entre évaluateurs "
+                "(kappa) est calculé à l'importation (guide evaluate import-review fichier1.xlsx fichier2.xlsx …).",
+                None,
+            ),
+            (None, None),
+            ("Échelle", None),
+        ]
+        + [(f"{k} = {v}", None) for k, v in SCALE_LABELS.items()]
+        + [
+            (None, None),
+            ("Critères, tirés des principes de la déclaration de l'Ordre sur les services sociaux", None),
+        ]
+        + [(f"{c.label} — {titles.get(c.principle, f'Principe {c.principle}')}", c.question) for c in CRITERIA]
+        + [
+            (None, None),
+            (
+                f"Export {export_id} — {len(answers)} réponses tirées au hasard (graine {seed}) — {time.strftime('%Y-%m-%d')}",
+                None,
+            ),
+        ]
+    )
     for row, (a, b) in enumerate(lines, 1):
         if a is not None:
             info.cell(row=row, column=1, value=a).alignment = wrap
@@ -175,11 +236,19 @@ def export_review(out: Path, n: int = 40, seed: int = 1, settings: Settings | No
     info.column_dimensions["A"].width = 70
     info.column_dimensions["B"].width = 90
 
-    score_rule = {"type": "whole", "operator": "between", "formula1": "1", "formula2": "4", "allow_blank": True,
-                  "showErrorMessage": True, "errorTitle": "Note invalide",
-                  "error": "Entrez un nombre entier de 1 (pas du tout) à 4 (pleinement).",
-                  "showInputMessage": True, "promptTitle": "Note de 1 à 4",
-                  "prompt": "1 = pas du tout, 2 = peu, 3 = en bonne partie, 4 = pleinement"}
+    score_rule = {
+        "type": "whole",
+        "operator": "between",
+        "formula1": "1",
+        "formula2": "4",
+        "allow_blank": True,
+        "showErrorMessage": True,
+        "errorTitle": "Note invalide",
+        "error": "Entrez un nombre entier de 1 (pas du tout) à 4 (pleinement).",
+        "showInputMessage": True,
+        "promptTitle": "Note de 1 à 4",
+        "prompt": "1 = pas du tout, 2 = peu, 3 = en bonne partie, 4 = pleinement",
+    }
 
     ws = wb.create_sheet(SHEET_ANSWERS)
     ws.append(ANSWER_HEADERS)
@@ -249,9 +318,15 @@ def export_review(out: Path, n: int = 40, seed: int = 1, settings: Settings | No
     cs.freeze_panes = "A2"
 
     meta = wb.create_sheet(SHEET_META)
-    for meta_key, meta_value in (("format", FORMAT), ("export_id", export_id), ("seed", seed), ("n", len(answers)),
-                 ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z")), ("criteria", ",".join(c.key for c in CRITERIA)),
-                 ("backend", settings.embedding_backend)):
+    for meta_key, meta_value in (
+        ("format", FORMAT),
+        ("export_id", export_id),
+        ("seed", seed),
+        ("n", len(answers)),
+        ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z")),
+        ("criteria", ",".join(c.key for c in CRITERIA)),
+        ("backend", settings.embedding_backend),
+    ):
         meta.append([meta_key, meta_value])
     meta.sheet_state = "hidden"
 
@@ -277,7 +352,7 @@ class Review:
     path: str
     reviewer: str
     export_id: str
-    criteria: dict[str, dict[str, int]] = field(default_factory=dict)   # answer id -> criterion -> score
+    criteria: dict[str, dict[str, int]] = field(default_factory=dict)  # answer id -> criterion -> score
     sentences: dict[tuple[str, int], int] = field(default_factory=dict)
     citations: dict[tuple[str, int], int] = field(default_factory=dict)
     sentence_text: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -308,8 +383,10 @@ def _check_headers(ws, expected: list[str], name: str, sheet: str) -> None:
     for j, h in enumerate(expected, 1):
         got = ws.cell(row=1, column=j).value
         if (got or "").strip() != h:
-            raise ReviewError(f"{name}, feuille « {sheet} », cellule {_col(j)}1 : en-tête attendu « {h} », trouvé "
-                              f"« {got or ''} » / unexpected header")
+            raise ReviewError(
+                f"{name}, feuille « {sheet} », cellule {_col(j)}1 : en-tête attendu « {h} », trouvé "
+                f"« {got or ''} » / unexpected header"
+            )
 
 
 def read_review(path: Path) -> Review:
@@ -328,12 +405,16 @@ def read_review(path: Path) -> Review:
         raise ReviewError(f"{name} : classeur illisible / unreadable workbook ({type(exc).__name__}: {exc})") from exc
     for sheet in (SHEET_META, SHEET_ANSWERS, SHEET_SENTENCES, SHEET_CITATIONS):
         if sheet not in wb.sheetnames:
-            raise ReviewError(f"{name} : feuille « {sheet} » absente — ce classeur ne vient pas de "
-                              f"« guide evaluate export-review » / sheet missing")
+            raise ReviewError(
+                f"{name} : feuille « {sheet} » absente — ce classeur ne vient pas de "
+                f"« guide evaluate export-review » / sheet missing"
+            )
     meta = {str(r[0].value): r[1].value for r in wb[SHEET_META].iter_rows(min_row=1, max_col=2) if r[0].value}
     if meta.get("format") != FORMAT or not meta.get("export_id"):
-        raise ReviewError(f"{name}, feuille « {SHEET_META} », cellule B1 : format inconnu « {meta.get('format')} » "
-                          f"(attendu {FORMAT}) / unknown format")
+        raise ReviewError(
+            f"{name}, feuille « {SHEET_META} », cellule B1 : format inconnu « {meta.get('format')} » "
+            f"(attendu {FORMAT}) / unknown format"
+        )
     keys = str(meta.get("criteria") or "").split(",")
     if keys != [c.key for c in CRITERIA]:
         raise ReviewError(f"{name}, feuille « {SHEET_META} » : critères inattendus {keys} / unexpected criteria")
@@ -361,12 +442,15 @@ def read_review(path: Path) -> Review:
     if not rv.criteria:
         raise ReviewError(f"{name}, feuille « {SHEET_ANSWERS} », cellule A2 : aucune réponse / no answer rows")
     if n_expected and len(rv.criteria) != n_expected:
-        raise ReviewError(f"{name}, feuille « {SHEET_ANSWERS} » : {len(rv.criteria)} lignes au lieu de {n_expected} "
-                          f"(lignes ajoutées ou supprimées ?) / wrong number of rows")
+        raise ReviewError(
+            f"{name}, feuille « {SHEET_ANSWERS} » : {len(rv.criteria)} lignes au lieu de {n_expected} "
+            f"(lignes ajoutées ou supprimées ?) / wrong number of rows"
+        )
 
     for sheet, headers, col, store, extra_col, extra in (
-            (SHEET_SENTENCES, SENTENCE_HEADERS, 4, rv.sentences, 3, rv.sentence_text),
-            (SHEET_CITATIONS, CITATION_HEADERS, 7, rv.citations, 3, rv.citation_ids)):
+        (SHEET_SENTENCES, SENTENCE_HEADERS, 4, rv.sentences, 3, rv.sentence_text),
+        (SHEET_CITATIONS, CITATION_HEADERS, 7, rv.citations, 3, rv.citation_ids),
+    ):
         ws = wb[sheet]
         _check_headers(ws, headers, name, sheet)
         for r in range(2, ws.max_row + 1):
@@ -374,7 +458,9 @@ def read_review(path: Path) -> Review:
             if rid is None and k is None:
                 continue
             if rid is None or not isinstance(k, (int, float)):
-                raise ReviewError(f"{name}, feuille « {sheet} », cellule A{r} : identifiant ou numéro manquant / missing id")
+                raise ReviewError(
+                    f"{name}, feuille « {sheet} », cellule A{r} : identifiant ou numéro manquant / missing id"
+                )
             where = f"{name}, feuille « {sheet} », cellule {_col(col)}{r}"
             s = _score(ws.cell(row=r, column=col).value, where, required=False)
             key = (str(rid), int(k))
@@ -394,8 +480,11 @@ def agreement(ratings: list[list[int]]) -> dict:
     if len(ratings) < 2 or not ratings[0]:
         return {"method": None, "kappa": None}
     if len(ratings) == 2:
-        return {"method": "cohen", "kappa": round(cohen_kappa(ratings[0], ratings[1]), 3),
-                "observed_agreement": round(sum(a == b for a, b in zip(*ratings, strict=True)) / len(ratings[0]), 3)}
+        return {
+            "method": "cohen",
+            "kappa": round(cohen_kappa(ratings[0], ratings[1]), 3),
+            "observed_agreement": round(sum(a == b for a, b in zip(*ratings, strict=True)) / len(ratings[0]), 3),
+        }
     return {"method": "fleiss", "kappa": round(fleiss_kappa(ratings_table(ratings, SCALE)), 3)}
 
 
@@ -407,11 +496,15 @@ def import_reviews(paths: list[Path]) -> dict:
     first = reviews[0]
     for rv in reviews[1:]:
         if rv.export_id != first.export_id:
-            raise ReviewError(f"{Path(rv.path).name} : export {rv.export_id} différent de {first.export_id} "
-                              f"({Path(first.path).name}) — les feuilles doivent venir du même export / different exports")
+            raise ReviewError(
+                f"{Path(rv.path).name} : export {rv.export_id} différent de {first.export_id} "
+                f"({Path(first.path).name}) — les feuilles doivent venir du même export / different exports"
+            )
         if set(rv.criteria) != set(first.criteria):
-            raise ReviewError(f"{Path(rv.path).name}, feuille « {SHEET_ANSWERS} » : identifiants différents de "
-                              f"{Path(first.path).name} / different answer ids")
+            raise ReviewError(
+                f"{Path(rv.path).name}, feuille « {SHEET_ANSWERS} » : identifiants différents de "
+                f"{Path(first.path).name} / different answer ids"
+            )
     ids = sorted(first.criteria)
     names = [rv.reviewer for rv in reviews]
     if len(set(names)) < len(names):
@@ -424,7 +517,8 @@ def import_reviews(paths: list[Path]) -> dict:
             all_ratings[k] += r
         pooled = [x for r in ratings for x in r]
         result["criteria"][c.key] = {
-            "label": c.label, "principle": c.principle,
+            "label": c.label,
+            "principle": c.principle,
             "mean": _mean(pooled),
             "by_reviewer": {names[k]: _mean(r) for k, r in enumerate(ratings)},
             "distribution": {str(s): pooled.count(s) for s in SCALE},
@@ -435,13 +529,25 @@ def import_reviews(paths: list[Path]) -> dict:
         keys = sorted(set().union(*(getattr(rv, attr).keys() for rv in reviews)))
         scores = [getattr(rv, attr)[k] for rv in reviews for k in keys if k in getattr(rv, attr)]
         common = [k for k in keys if all(k in getattr(rv, attr) for rv in reviews)]
-        block: dict[str, Any] = {"scored": len(scores), "mean": _mean(scores),
-                 "by_reviewer": {names[n]: _mean(getattr(rv, attr).values()) for n, rv in enumerate(reviews)},
-                 "agreement": agreement([[getattr(rv, attr)[k] for k in common] for rv in reviews]) if common else
-                 {"method": None, "kappa": None}}
-        low = sorted((sum(getattr(rv, attr)[k] for rv in reviews if k in getattr(rv, attr)) /
-                       sum(1 for rv in reviews if k in getattr(rv, attr)), k) for k in keys)[:10]
+        block: dict[str, Any] = {
+            "scored": len(scores),
+            "mean": _mean(scores),
+            "by_reviewer": {names[n]: _mean(getattr(rv, attr).values()) for n, rv in enumerate(reviews)},
+            "agreement": agreement([[getattr(rv, attr)[k] for k in common] for rv in reviews])
+            if common
+            else {"method": None, "kappa": None},
+        }
+        low = sorted(
+            (
+                sum(getattr(rv, attr)[k] for rv in reviews if k in getattr(rv, attr))
+                / sum(1 for rv in reviews if k in getattr(rv, attr)),
+                k,
+            )
+            for k in keys
+        )[:10]
         texts = first.sentence_text if attr == "sentences" else first.citation_ids
-        block["lowest"] = [{"answer": k[0], "n": k[1], "mean": round(m, 2), "text": texts.get(k, "")} for m, k in low if m <= 2]
+        block["lowest"] = [
+            {"answer": k[0], "n": k[1], "mean": round(m, 2), "text": texts.get(k, "")} for m, k in low if m <= 2
+        ]
         result[what] = block
     return result

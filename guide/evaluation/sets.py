@@ -52,8 +52,12 @@ class SuiteSet:
     skipped_backends: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        return {"messages": len(self.messages), "dialogues": len(self.dialogues), "heldout": len(self.heldout),
-                "questions": len(self.questions)}
+        return {
+            "messages": len(self.messages),
+            "dialogues": len(self.dialogues),
+            "heldout": len(self.heldout),
+            "questions": len(self.questions),
+        }
 
 
 def find_files(root: Path) -> dict[str, Path]:
@@ -82,8 +86,17 @@ def _known(corpus_dir: Path) -> tuple[set[str], set[str], set[str], set[str]]:
     return records, lines, needs, kinds
 
 
-BLIND_KEYS = ("lines_expected", "lines_forbidden", "danger_now", "right_expected", "register", "place_region",
-              "writer_minor", "place", "place_note")
+BLIND_KEYS = (
+    "lines_expected",
+    "lines_forbidden",
+    "danger_now",
+    "right_expected",
+    "register",
+    "place_region",
+    "writer_minor",
+    "place",
+    "place_note",
+)
 
 
 def is_blind(item: dict) -> bool:
@@ -171,8 +184,9 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def check_message(path: Path, m: dict, lines: set[str], needs: set[str], kinds: set[str],
-                  heldout: bool = False) -> None:
+def check_message(
+    path: Path, m: dict, lines: set[str], needs: set[str], kinds: set[str], heldout: bool = False
+) -> None:
     """Labels of one message (or held-out message) are well formed and name known ids."""
     where = f"{path}:{m.get('_line', '?')}"
     if not isinstance(m.get("text"), str):
@@ -205,8 +219,15 @@ def check_dialogue(path: Path, d: dict, lines: set[str], needs: set[str], kinds:
         exp = t.get("expect") or {}
         if not isinstance(exp, dict):
             raise SetError(f"{where}: dialogue {d.get('id')} turn {n}: 'expect' must be a mapping")
-        fake = {"_line": d.get("_line"), "text": t["user"], "lang": exp.get("lang"), "needs": exp.get("needs"),
-                "lines": exp.get("lines"), "crisis": exp.get("crisis"), "crisis_kind": exp.get("crisis_kind")}
+        fake = {
+            "_line": d.get("_line"),
+            "text": t["user"],
+            "lang": exp.get("lang"),
+            "needs": exp.get("needs"),
+            "lines": exp.get("lines"),
+            "crisis": exp.get("crisis"),
+            "crisis_kind": exp.get("crisis_kind"),
+        }
         if exp.get("crisis") and not exp.get("crisis_kind"):
             fake["crisis_kind"] = next(iter(kinds), None)  # a dialogue may expect "some crisis"
         check_message(path, fake, lines, needs, kinds)
@@ -243,7 +264,9 @@ def load_files(files: dict[str, Path], corpus_dir: Path) -> SuiteSet:
                     raise SetError(f"{path}:{m['_line']}: missing crisis")
                 check_message(path, m, lines, needs, kinds, heldout=True)
                 if m["id"] in seen:
-                    raise SetError(f"{path}:{m['_line']}: duplicate id {m['id']} (already in an earlier held-out batch)")
+                    raise SetError(
+                        f"{path}:{m['_line']}: duplicate id {m['id']} (already in an earlier held-out batch)"
+                    )
                 seen.add(m["id"])
                 m["batch"] = path.stem
                 s.heldout.append(m)
@@ -285,8 +308,10 @@ def resolve_set(spec: str, settings: Settings, backends: list[str] | None = None
             raise SetError(f"--set {spec}: not 'small', 'full' nor a directory")
         files = find_files(root)
         if not files:
-            raise SetError(f"{root}: no messages.yaml, dialogues.yaml, heldout_crisis.yaml nor questions.yaml here "
-                           f"(nor under conversations/ or retrieval/)")
+            raise SetError(
+                f"{root}: no messages.yaml, dialogues.yaml, heldout_crisis.yaml nor questions.yaml here "
+                f"(nor under conversations/ or retrieval/)"
+            )
     s = load_files(files, settings.corpus_dir)
     s.name = spec if spec in ("small", "full") else str(Path(spec).expanduser().resolve())
     if spec == "small":

@@ -38,8 +38,19 @@ from guide.settings import ROOT, Settings
 
 Progress = Callable[[str, int, int], None]
 # the engine's pipeline stages (guide.conversation.pipeline.STAGES), and the baseline's one step
-STAGES = ("clean", "triage", "locate", "language", "understand", "orient", "compose", "ground", "write",
-          "retrieve", "total")
+STAGES = (
+    "clean",
+    "triage",
+    "locate",
+    "language",
+    "understand",
+    "orient",
+    "compose",
+    "ground",
+    "write",
+    "retrieve",
+    "total",
+)
 SYSTEMS = ("guide", "baseline")
 NONE = "none"
 
@@ -91,8 +102,9 @@ class Scorer:
         r["clsc_first_in_territory"] = first.get("in_territory") if first else None
         r["clsc_reference"] = ref["id"] if ref else None
         r["clsc_reference_name"] = ref["name"] if ref else None
-        r["clsc_nearest_ok"] = (first is not None and (first["id"] == ref["id"] or first.get("in_territory") is True)
-                                if ref else None)
+        r["clsc_nearest_ok"] = (
+            first is not None and (first["id"] == ref["id"] or first.get("in_territory") is True) if ref else None
+        )
         g = check_answer(a, self.sources)
         r["grounding_problems"] = g.problems
         r["grounding_checked"] = g.checked
@@ -125,12 +137,16 @@ def failures_of(r: dict) -> list[str]:
     if real and r["place"] and not r["clsc_offered"]:
         out.append(f"no CLSC offered although the place is known ({r['place']})")
     elif real and r["place"] and r["clsc_nearest_ok"] is False:
-        out.append(f"first CLSC offered ({r['clsc_first_name']}) is not the nearest intake point "
-                   f"({r['clsc_reference_name']}) nor in the person's territory")
+        out.append(
+            f"first CLSC offered ({r['clsc_first_name']}) is not the nearest intake point "
+            f"({r['clsc_reference_name']}) nor in the person's territory"
+        )
     if r.get("lang_expected") and r["lang_got"] != r["lang_expected"] and not r["bilingual"]:
         out.append(f"language: expected {r['lang_expected']}, got {r['lang_got']}")
     for p in r["grounding_problems"]:
-        out.append(f"{'verification' if p['check'] in ('verification', 'unverified_notice') else 'ungrounded'}: {p['detail']}")
+        out.append(
+            f"{'verification' if p['check'] in ('verification', 'unverified_notice') else 'ungrounded'}: {p['detail']}"
+        )
     for p in r["contact_problems"]:
         out.append(f"ungrounded: {p}")
     if "words" in r:
@@ -161,10 +177,17 @@ def confusion(rows: list[dict]) -> dict:
 
 
 def _case(r: dict) -> dict:
-    return {"id": r["id"], "set": r["set"], "text": r["text"], "where": r.get("where"), "line": r.get("line"),
-            "failures": r["failures"], "answer": r["answer"],
-            "crisis_expected": r["crisis_kind_expected"] if r["crisis_expected"] else None,
-            "crisis_got": r["crisis_kinds_got"] if r["crisis_got"] else None}
+    return {
+        "id": r["id"],
+        "set": r["set"],
+        "text": r["text"],
+        "where": r.get("where"),
+        "line": r.get("line"),
+        "failures": r["failures"],
+        "answer": r["answer"],
+        "crisis_expected": r["crisis_kind_expected"] if r["crisis_expected"] else None,
+        "crisis_got": r["crisis_kinds_got"] if r["crisis_got"] else None,
+    }
 
 
 def summarise_rows(rows: list[dict]) -> dict:
@@ -182,8 +205,14 @@ def summarise_rows(rows: list[dict]) -> dict:
         v["false_alarm_rate"] = _r(by_kind_fa.get(kind, 0) / max(len(calm), 1))
     for kind, n in by_kind_fa.items():
         if kind not in s["by_kind"]:
-            s["by_kind"][kind] = {"n": 0, "recall": None, "kind_accuracy": None, "misses": [],
-                                  "false_alarms": n, "false_alarm_rate": _r(n / max(len(calm), 1))}
+            s["by_kind"][kind] = {
+                "n": 0,
+                "recall": None,
+                "kind_accuracy": None,
+                "misses": [],
+                "false_alarms": n,
+                "false_alarm_rate": _r(n / max(len(calm), 1)),
+            }
     s["crisis_n"], s["calm_n"], s["traps_n"] = len(crisis), len(calm), sum(r["trap"] for r in calm)
     s["misses"] = [_case(r) for r in crisis if not r["crisis_got"]]
     s["false_alarms"] = [_case(r) for r in calm if r["crisis_got"]]
@@ -218,10 +247,16 @@ def summarise_rows(rows: list[dict]) -> dict:
     # latency
     lats = [r["timings"].get("total", 0.0) for r in rows]
     edges, counts = histogram(lats, bins=24, lo=0.0, hi=max(percentile(lats, 99), 1.0))
-    s["latency_histogram"] = {"edges": [round(e, 2) for e in edges], "counts": counts,
-                              "above": sum(1 for v in lats if v > edges[-1])}
-    s["stages"] = {k: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2), "n": len(v)}
-                   for k in STAGES if (v := [r["timings"][k] for r in rows if k in r["timings"]])}
+    s["latency_histogram"] = {
+        "edges": [round(e, 2) for e in edges],
+        "counts": counts,
+        "above": sum(1 for v in lats if v > edges[-1]),
+    }
+    s["stages"] = {
+        k: {"p50": round(percentile(v, 50), 2), "p95": round(percentile(v, 95), 2), "n": len(v)}
+        for k in STAGES
+        if (v := [r["timings"][k] for r in rows if k in r["timings"]])
+    }
     s["failing"] = [_case(r) for r in rows if r["failures"]]
     s["failing_n"] = len(s["failing"])
     return s
@@ -234,17 +269,23 @@ def summarise_rows(rows: list[dict]) -> dict:
 
 def _git_commit() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                             timeout=5)
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return out.stdout.strip() + ("+changes" if dirty else "") if out.returncode == 0 else ""
     except (OSError, subprocess.SubprocessError):
         return ""
 
 
-def _ask_all(system, items: list[dict], scorer: Scorer, name: str, set_name: str, use_where: bool,
-             tick: Callable[[], None]) -> list[dict]:
+def _ask_all(
+    system, items: list[dict], scorer: Scorer, name: str, set_name: str, use_where: bool, tick: Callable[[], None]
+) -> list[dict]:
     rows = []
     for m in items:
         a = system.ask(m["text"], where=m.get("where") if use_where else None)
@@ -274,8 +315,13 @@ def plan(s: SuiteSet, with_perf: bool = True) -> list[tuple[str, str, int]]:
     return steps
 
 
-def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress | None = None,
-              with_perf: bool = True, cold_repeat: int | None = None) -> tuple[dict, list[dict]]:
+def run_suite(
+    s: SuiteSet,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    with_perf: bool = True,
+    cold_repeat: int | None = None,
+) -> tuple[dict, list[dict]]:
     """Run everything on the set; returns (report, rows)."""
     from guide.evaluation import perf
     from guide.evaluation.baseline import BaselineQA
@@ -318,7 +364,9 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
 
             modes["modes"][mode] = evaluate_ranker(
                 lambda q, mode=mode, index=index: [h.id for h in search(index, q, limit=10, mode=mode)],
-                s.questions, tick)
+                s.questions,
+                tick,
+            )
         base = BaselineQA(bs, index=index)
         modes["modes"]["baseline"] = evaluate_ranker(lambda q, base=base: base.ranked_ids(q, 10), s.questions, tick)
         report["retrieval"]["backends"][b] = modes
@@ -351,22 +399,40 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
         progress(set_name, 0, len(items) * 2)
         for name, (system, use_where) in systems.items():
             rows += _ask_all(system, items, scorer, name, set_name, use_where, tick_answer)
-    report["conversations"] = {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "messages"])
-                               for name in SYSTEMS} if s.messages else {}
-    report["heldout"] = {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "heldout"])
-                         for name in SYSTEMS} if s.heldout else {}
+    report["conversations"] = (
+        {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "messages"]) for name in SYSTEMS}
+        if s.messages
+        else {}
+    )
+    report["heldout"] = (
+        {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "heldout"]) for name in SYSTEMS}
+        if s.heldout
+        else {}
+    )
     batches = sorted({r["batch"] for r in rows if r["set"] == "heldout" and r.get("batch")})
-    report["heldout_batches"] = {
-        b: {name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "heldout" and r.get("batch") == b])
-            for name in SYSTEMS} for b in batches} if len(batches) > 1 else {}
+    report["heldout_batches"] = (
+        {
+            b: {
+                name: summarise_rows(
+                    [r for r in rows if r["system"] == name and r["set"] == "heldout" and r.get("batch") == b]
+                )
+                for name in SYSTEMS
+            }
+            for b in batches
+        }
+        if len(batches) > 1
+        else {}
+    )
     lats = {name: [r["timings"].get("total", 0.0) for r in rows if r["system"] == name] for name in SYSTEMS}
     everything = lats["guide"] + lats["baseline"]
     if everything:
         hi = max(percentile(everything, 99), 1.0)
         edges, _ = histogram(everything, bins=30, lo=0.0, hi=hi)
-        report["latency_histogram"] = {"edges": [round(e, 2) for e in edges],
-                                       **{name: histogram(v, bins=30, lo=0.0, hi=hi)[1] for name, v in lats.items()},
-                                       "above": {name: sum(1 for x in v if x > hi) for name, v in lats.items()}}
+        report["latency_histogram"] = {
+            "edges": [round(e, 2) for e in edges],
+            **{name: histogram(v, bins=30, lo=0.0, hi=hi)[1] for name, v in lats.items()},
+            "above": {name: sum(1 for x in v if x > hi) for name, v in lats.items()},
+        }
     report["dialogues"] = {}
     report["dialogue_turns"] = {}
     if s.dialogues:
@@ -387,8 +453,10 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
             rows += turn_rows
             progress("dialogues", i, 2)
         if any(r["set"] == "dialogues" for r in rows):
-            report["dialogue_turns"] = {name: summarise_rows([r for r in rows if r["system"] == name
-                                                              and r["set"] == "dialogues"]) for name in SYSTEMS}
+            report["dialogue_turns"] = {
+                name: summarise_rows([r for r in rows if r["system"] == name and r["set"] == "dialogues"])
+                for name in SYSTEMS
+            }
 
     # 3. speed and memory
     perf_report: dict = {"suite_peak_rss_mb": None}
@@ -409,13 +477,19 @@ def run_suite(s: SuiteSet, settings: Settings | None = None, progress: Progress 
 
     recognised, total_addr = address_coverage(settings.corpus_dir)
     report["meta"] = {
-        "set": s.name, "counts": s.counts(), "files": s.paths, "backends": s.backends,
-        "conversation_backend": settings.embedding_backend, "started": started,
-        "duration_s": round(time.perf_counter() - t_start, 1), "git": _git_commit(),
-        "python": platform.python_version(), "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
+        "set": s.name,
+        "counts": s.counts(),
+        "files": s.paths,
+        "backends": s.backends,
+        "conversation_backend": settings.embedding_backend,
+        "started": started,
+        "duration_s": round(time.perf_counter() - t_start, 1),
+        "git": _git_commit(),
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores",
         "load_average": [round(x, 2) for x in load_start] + [round(x, 2) for x in os.getloadavg()],
         "baseline": "LangChain + Chroma: index.store.as_retriever(search_kwargs={'k': 5}) on the same collection; "
-                    "answer = the top-5 records' text; crisis only when the first passage is a crisis line",
+        "answer = the top-5 records' text; crisis only when the first passage is a crisis line",
         "address_pattern_coverage": f"{recognised}/{total_addr}",
         "writer": "deterministic" if not settings.llm_base_url else f"LLM {settings.llm_model}",
     }
@@ -444,46 +518,146 @@ def headline(report: dict, backend: str) -> list[dict]:
     rows = [
         ("crisis_recall", "Rappel des crises / crisis recall", conv, ("crisis_recall",), "higher", ""),
         ("false_alarm_rate", "Fausses alertes / false-alarm rate", conv, ("false_alarm_rate",), "lower", ""),
-        ("heldout_crisis_recall", "Rappel des crises, jeu réservé / held-out crisis recall", held, ("crisis_recall",), "higher", ""),
-        ("heldout_false_alarm_rate", "Fausses alertes, jeu réservé / held-out false alarms", held, ("false_alarm_rate",), "lower", ""),
+        (
+            "heldout_crisis_recall",
+            "Rappel des crises, jeu réservé / held-out crisis recall",
+            held,
+            ("crisis_recall",),
+            "higher",
+            "",
+        ),
+        (
+            "heldout_false_alarm_rate",
+            "Fausses alertes, jeu réservé / held-out false alarms",
+            held,
+            ("false_alarm_rate",),
+            "lower",
+            "",
+        ),
         ("need_accuracy", "Besoin reconnu / need accuracy", conv, ("need_accuracy",), "higher", ""),
         ("right_line", "Bonne ligne présente / right line present", conv, ("right_line",), "higher", ""),
-        ("clsc_when_place_known", "CLSC offert si lieu connu / CLSC when place known", conv, ("clsc_when_place_known",), "higher", ""),
-        ("clsc_nearest", "CLSC le plus proche ou du territoire / nearest or in-territory CLSC", conv, ("clsc_nearest",), "higher", ""),
+        (
+            "clsc_when_place_known",
+            "CLSC offert si lieu connu / CLSC when place known",
+            conv,
+            ("clsc_when_place_known",),
+            "higher",
+            "",
+        ),
+        (
+            "clsc_nearest",
+            "CLSC le plus proche ou du territoire / nearest or in-territory CLSC",
+            conv,
+            ("clsc_nearest",),
+            "higher",
+            "",
+        ),
         ("language_match", "Langue de la personne / language match", conv, ("language_match",), "higher", ""),
-        ("grounded_answers", "Réponses entièrement sourcées / fully grounded answers", conv, ("grounded_answers",), "higher", ""),
-        ("everyday_le_150_words", "Réponses courantes ≤ 150 mots / everyday answers ≤ 150 words", conv,
-         ("answers", "length", "everyday", "share_le_150"), "higher", ""),
-        ("lines_without_cue_rate", "Lignes sensibles sans indice / sensitive lines without cue", conv,
-         ("answers", "lines_without_cue", "rate"), "lower", ""),
-        ("language_mixing_rate", "Mots de l'autre langue / answers with words of the other language", conv,
-         ("answers", "language_mixing", "rate"), "lower", ""),
-        ("place_from_text", "Lieu lu dans le texte / place from text", conv, ("answers", "place", "accuracy"), "higher", ""),
-        ("rights_relevant", "Droits cités pertinents / cited rights all relevant", conv,
-         ("answers", "rights", "all_relevant"), "higher", ""),
+        (
+            "grounded_answers",
+            "Réponses entièrement sourcées / fully grounded answers",
+            conv,
+            ("grounded_answers",),
+            "higher",
+            "",
+        ),
+        (
+            "everyday_le_150_words",
+            "Réponses courantes ≤ 150 mots / everyday answers ≤ 150 words",
+            conv,
+            ("answers", "length", "everyday", "share_le_150"),
+            "higher",
+            "",
+        ),
+        (
+            "lines_without_cue_rate",
+            "Lignes sensibles sans indice / sensitive lines without cue",
+            conv,
+            ("answers", "lines_without_cue", "rate"),
+            "lower",
+            "",
+        ),
+        (
+            "language_mixing_rate",
+            "Mots de l'autre langue / answers with words of the other language",
+            conv,
+            ("answers", "language_mixing", "rate"),
+            "lower",
+            "",
+        ),
+        (
+            "place_from_text",
+            "Lieu lu dans le texte / place from text",
+            conv,
+            ("answers", "place", "accuracy"),
+            "higher",
+            "",
+        ),
+        (
+            "rights_relevant",
+            "Droits cités pertinents / cited rights all relevant",
+            conv,
+            ("answers", "rights", "all_relevant"),
+            "higher",
+            "",
+        ),
     ]
     out = []
     for key, label, src, path, better, unit in rows:
         g, b = _get(src.get("guide"), *path), _get(src.get("baseline"), *path)
         if g is None and b is None:
             continue
-        out.append({"key": key, "label": label, "guide": g, "baseline": b, "better": better, "unit": unit, "kind": "rate"})
-    for metric, label in (("recall@5", "Recherche rappel@5 / retrieval recall@5"), ("mrr@10", "Recherche MRR@10"),
-                          ("ndcg@10", "Recherche nDCG@10")):
+        out.append(
+            {"key": key, "label": label, "guide": g, "baseline": b, "better": better, "unit": unit, "kind": "rate"}
+        )
+    for metric, label in (
+        ("recall@5", "Recherche rappel@5 / retrieval recall@5"),
+        ("mrr@10", "Recherche MRR@10"),
+        ("ndcg@10", "Recherche nDCG@10"),
+    ):
         g, b = _get(modes, "hybrid", metric), _get(modes, "baseline", metric)
         if g is not None:
-            out.append({"key": f"retrieval_{metric}", "label": f"{label} ({backend})", "guide": g, "baseline": b,
-                        "better": "higher", "unit": "", "kind": "rate"})
+            out.append(
+                {
+                    "key": f"retrieval_{metric}",
+                    "label": f"{label} ({backend})",
+                    "guide": g,
+                    "baseline": b,
+                    "better": "higher",
+                    "unit": "",
+                    "kind": "rate",
+                }
+            )
     g, b = _get(conv, "guide", "stages", "total", "p95"), _get(conv, "baseline", "stages", "total", "p95")
     if g is not None:
-        out.append({"key": "latency_p95_ms", "label": "Latence p95 / latency p95", "guide": g, "baseline": b,
-                    "better": "lower", "unit": "ms", "kind": "value"})
-    for key, label, field_ in (("cold_start_s", "Démarrage à froid / cold start", "wall_s"),
-                               ("peak_rss_mb", "Mémoire max / peak memory", "peak_rss_mb")):
+        out.append(
+            {
+                "key": "latency_p95_ms",
+                "label": "Latence p95 / latency p95",
+                "guide": g,
+                "baseline": b,
+                "better": "lower",
+                "unit": "ms",
+                "kind": "value",
+            }
+        )
+    for key, label, field_ in (
+        ("cold_start_s", "Démarrage à froid / cold start", "wall_s"),
+        ("peak_rss_mb", "Mémoire max / peak memory", "peak_rss_mb"),
+    ):
         g, b = _get(perf_, "cold_start", "guide", field_), _get(perf_, "cold_start", "baseline", field_)
         if g is not None:
-            out.append({"key": key, "label": label, "guide": g, "baseline": b, "better": "lower",
-                        "unit": "s" if key == "cold_start_s" else "MB", "kind": "value"})
+            out.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "guide": g,
+                    "baseline": b,
+                    "better": "lower",
+                    "unit": "s" if key == "cold_start_s" else "MB",
+                    "kind": "value",
+                }
+            )
     return out
 
 

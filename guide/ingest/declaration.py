@@ -37,20 +37,53 @@ class Section:
 
 SECTIONS: tuple[Section, ...] = (
     Section("contextualisation", "CONTEXTUALISATION DE CETTE", "Contextualisation de cette déclaration de principes"),
-    Section("responsabilite-etat", "LES SERVICES SOCIAUX : UNE RESPONSABILITÉ", "Les services sociaux : une responsabilité de l'État"),
+    Section(
+        "responsabilite-etat",
+        "LES SERVICES SOCIAUX : UNE RESPONSABILITÉ",
+        "Les services sociaux : une responsabilité de l'État",
+    ),
     Section("soutien-social", "LE SOUTIEN SOCIAL", "Le soutien social"),
-    Section("travailleurs-sociaux", "LES TRAVAILLEURS SOCIAUX : DES TISSEURS", "Les travailleurs sociaux : des tisseurs de liens"),
+    Section(
+        "travailleurs-sociaux",
+        "LES TRAVAILLEURS SOCIAUX : DES TISSEURS",
+        "Les travailleurs sociaux : des tisseurs de liens",
+    ),
     Section("principes-directeurs", "PRINCIPES DIRECTEURS", "Principes directeurs"),
-    Section("principe-1", "Le droit à une qualité de vie décente", "Le droit à une qualité de vie décente", 1,
-            "The right to a decent quality of life"),
-    Section("principe-2", "L’accessibilité à des services sociaux généraux", "L'accessibilité à des services sociaux généraux (généralistes) de première ligne", 2,
-            "Access to general (generalist) first-line social services: no referral, no waiting list"),
-    Section("principe-3", "Des services axés sur les déterminants sociaux", "Des services axés sur les déterminants sociaux de la santé", 3,
-            "Services based on the social determinants of health"),
-    Section("principe-4", "Une organisation des services en cohérence", "Une organisation des services en cohérence avec les bonnes pratiques en travail social", 4,
-            "An organisation of services consistent with good social-work practice"),
-    Section("principe-5", "Des services sociaux de proximité", "Des services sociaux de proximité sur une base territoriale", 5,
-            "Local social services on a territorial basis"),
+    Section(
+        "principe-1",
+        "Le droit à une qualité de vie décente",
+        "Le droit à une qualité de vie décente",
+        1,
+        "The right to a decent quality of life",
+    ),
+    Section(
+        "principe-2",
+        "L’accessibilité à des services sociaux généraux",
+        "L'accessibilité à des services sociaux généraux (généralistes) de première ligne",
+        2,
+        "Access to general (generalist) first-line social services: no referral, no waiting list",
+    ),
+    Section(
+        "principe-3",
+        "Des services axés sur les déterminants sociaux",
+        "Des services axés sur les déterminants sociaux de la santé",
+        3,
+        "Services based on the social determinants of health",
+    ),
+    Section(
+        "principe-4",
+        "Une organisation des services en cohérence",
+        "Une organisation des services en cohérence avec les bonnes pratiques en travail social",
+        4,
+        "An organisation of services consistent with good social-work practice",
+    ),
+    Section(
+        "principe-5",
+        "Des services sociaux de proximité",
+        "Des services sociaux de proximité sur une base territoriale",
+        5,
+        "Local social services on a territorial basis",
+    ),
     Section("annexe-1", "ANNEXE 1", "Annexe 1 — Une population confrontée à une crise sociale sans précédent"),
     Section("annexe-2", "ANNEXE 2", "Annexe 2 — Des services sociaux défaillants et peu soutenus"),
 )
@@ -58,11 +91,31 @@ SECTIONS: tuple[Section, ...] = (
 # Quotations inside the text: (start of the quotation, passage id suffix, reference).
 QUOTES: tuple[tuple[str, str, str], ...] = (
     ("« Le régime de services de santé", "lssss-art-1", "LSSSS (RLRQ c. S-4.2), art. 1 — cité dans la déclaration"),
-    ("« […] Un ensemble de moyens", "commission-1972", "Commission d'enquête sur la santé et le bien-être social, 1972, p. 26 — cité dans la déclaration"),
-    ("« Toute personne a le droit de recevoir", "lssss-art-5", "LSSSS (RLRQ c. S-4.2), art. 5 — cité dans la déclaration"),
-    ("« Toute personne dans le besoin", "charte-art-45", "Charte des droits et libertés de la personne (RLRQ c. C-12), art. 45 — cité dans la déclaration"),
-    ("« Les États parties au présent Pacte", "pidesc-art-11", "Pacte international relatif aux droits économiques, sociaux et culturels (Nations Unies), art. 11 — cité dans la déclaration"),
-    ("« Les règles et les normes plus particulières", "dupuis-2005", "Dupuis et al., 2005, p. 25 — cité dans la déclaration"),
+    (
+        "« […] Un ensemble de moyens",
+        "commission-1972",
+        "Commission d'enquête sur la santé et le bien-être social, 1972, p. 26 — cité dans la déclaration",
+    ),
+    (
+        "« Toute personne a le droit de recevoir",
+        "lssss-art-5",
+        "LSSSS (RLRQ c. S-4.2), art. 5 — cité dans la déclaration",
+    ),
+    (
+        "« Toute personne dans le besoin",
+        "charte-art-45",
+        "Charte des droits et libertés de la personne (RLRQ c. C-12), art. 45 — cité dans la déclaration",
+    ),
+    (
+        "« Les États parties au présent Pacte",
+        "pidesc-art-11",
+        "Pacte international relatif aux droits économiques, sociaux et culturels (Nations Unies), art. 11 — cité dans la déclaration",
+    ),
+    (
+        "« Les règles et les normes plus particulières",
+        "dupuis-2005",
+        "Dupuis et al., 2005, p. 25 — cité dans la déclaration",
+    ),
 )
 
 _PAGE_LABEL = re.compile(r"^\s*PRINCIPE\s+\d\s*$")
@@ -225,5 +278,6 @@ def _record(sec: Section, rid: str, text: str, ref: str | None, quote: bool = Fa
         "principle_name_en": sec.principle_name_en,
         "quote": quote,
     }
-    return Record(id=rid, kind="declaration", title=where, reference=reference, text=text, lang="fr",
-                  source=SOURCE, metadata=meta)
+    return Record(
+        id=rid, kind="declaration", title=where, reference=reference, text=text, lang="fr", source=SOURCE, metadata=meta
+    )

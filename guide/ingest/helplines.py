@@ -18,8 +18,11 @@ from pathlib import Path
 
 from guide.records import Record, Source
 
-SOURCE_FILES = ("sources/emergency/emergency_lines.csv", "sources/helplines/helplines.csv",
-                "sources/helplines/lines_more.csv")
+SOURCE_FILES = (
+    "sources/emergency/emergency_lines.csv",
+    "sources/helplines/helplines.csv",
+    "sources/helplines/lines_more.csv",
+)
 IMPORT_DATE = "2026-11-25"  # date the file was copied into the corpus (see corpus/SOURCES.md)
 #: Date each file entered the corpus (``assured_date`` of its lines); the others: ``IMPORT_DATE``.
 IMPORT_DATES = {"sources/helplines/lines_more.csv": "2026-12-01"}
@@ -48,7 +51,7 @@ def parse_phones(field: str) -> tuple[str | None, list[str], str]:
         return clean[0], clean[1:], note
     m = _SHORT.match(field)
     if m:  # 811, 211, 988, 911
-        note = field[m.end():].strip(" ()")
+        note = field[m.end() :].strip(" ()")
         return m.group(1), [], note
     return None, [], field
 
@@ -56,11 +59,30 @@ def parse_phones(field: str) -> tuple[str | None, list[str], str]:
 def _status(verification: str, text_sms: str, hours: str) -> dict[str, bool]:
     v = verification.lower()
     phone_ok = "verified" in v and not re.search(r"(?<!sms )number[s]? (unverified|not)", v)
-    sms_ok = bool(text_sms) and "not verified" not in text_sms.lower() and "sms number unverified" not in v \
-        and "not verified" not in v.split("text")[-1] if text_sms else False
+    sms_ok = (
+        bool(text_sms)
+        and "not verified" not in text_sms.lower()
+        and "sms number unverified" not in v
+        and "not verified" not in v.split("text")[-1]
+        if text_sms
+        else False
+    )
     hours_l = hours.lower()
-    hours_ok = not any(w in hours_l for w in ("not verified", "unverified", "may have changed", "not stated", "per 2013", "per 2020", "historically")) \
+    hours_ok = (
+        not any(
+            w in hours_l
+            for w in (
+                "not verified",
+                "unverified",
+                "may have changed",
+                "not stated",
+                "per 2013",
+                "per 2020",
+                "historically",
+            )
+        )
         and "hours uncertain" not in v
+    )
     return {"phone_verified": phone_ok, "sms_verified": sms_ok, "hours_verified": hours_ok}
 
 
@@ -101,8 +123,9 @@ def build(corpus_dir: Path) -> list[Record]:
 class RowResult:
     __slots__ = ("file", "line", "id", "name", "status", "reason", "record")
 
-    def __init__(self, file: str, line: int, id: str, name: str, status: str, reason: str,
-                 record: Record | None = None):
+    def __init__(
+        self, file: str, line: int, id: str, name: str, status: str, reason: str, record: Record | None = None
+    ):
         self.file, self.line, self.id, self.name = file, line, id, name
         self.status, self.reason, self.record = status, reason, record
 
@@ -155,8 +178,10 @@ def _ids(rows: list[dict[str, str]]) -> list[str]:
     """Record ids: ``line-`` + the slug of the French name (48 characters); names whose short slugs
     collide ("… (TAL) – renseignements, Montréal/…" and "…, autres régions") get a longer one."""
     short = ["line-" + slug(r.get("service_fr") or "") for r in rows]
-    return [i if short.count(i) == 1 else "line-" + slug(r.get("service_fr") or "", 96)
-            for i, r in zip(short, rows, strict=True)]
+    return [
+        i if short.count(i) == 1 else "line-" + slug(r.get("service_fr") or "", 96)
+        for i, r in zip(short, rows, strict=True)
+    ]
 
 
 def _evaluate_file(corpus_dir: Path, source_file: str) -> list[RowResult]:
@@ -186,8 +211,7 @@ def _evaluate_file(corpus_dir: Path, source_file: str) -> list[RowResult]:
     return results
 
 
-def _record(row: dict[str, str], rid: str, source_file: str, phone: str | None, alts: list[str],
-            note: str) -> Record:
+def _record(row: dict[str, str], rid: str, source_file: str, phone: str | None, alts: list[str], note: str) -> Record:
     date = IMPORT_DATES.get(source_file, IMPORT_DATE)
     status = _status(row["verification"], row["text_sms"], row["hours"])
     text_fr = f"{row['service_fr']}. Pour : {row['audience']}. Heures : {row['hours']}."
@@ -197,7 +221,9 @@ def _record(row: dict[str, str], rid: str, source_file: str, phone: str | None, 
     return Record(
         id=rid,
         kind="helpline",  # 911 included: the directory (issue 3) marks it kind "emergency"
-        title=row["service_fr"] if row["service_fr"] == row["service_en"] else f"{row['service_fr']} / {row['service_en']}",
+        title=row["service_fr"]
+        if row["service_fr"] == row["service_en"]
+        else f"{row['service_fr']} / {row['service_en']}",
         reference=f"{row['service_fr']} — {row['source_kind']}: {row['source_url']}",
         text=f"{text_fr}\n{text_en}\n{contact}",
         lang="fr+en",

@@ -69,47 +69,52 @@ def build(corpus_dir: Path) -> list[Record]:
             f"LSSSS (RLRQ c. S-4.2) {_art(row['lssss_article'])} [{lssss_label}]; "
             f"G-1.021 (2023, c. 34) {_art(row['lgssss_article'])} [{lgssss_label}]"
         )
-        text = "\n".join([
-            f"{card['title_fr']}. {card['plain_fr'].strip()}",
-            f"{card['title_en']}. {card['plain_en'].strip()}",
-        ])
-        records.append(Record(
-            id=f"right-{key.replace('_', '-')}",
-            kind="right",
-            title=f"{card['title_fr']} / {card['title_en']}",
-            reference=ref_fr,
-            text=text,
-            lang="fr+en",
-            source=Source(
-                name="Users' rights table compiled for Guide (article numbers and status) + Guide's plain-language cards",
-                url=row["official_source_url"],
-                date=IMPORT_DATE,
-                licence="facts from LégisQuébec and the secondary pages cited; explanations written by Guide",
-                file=f"{SOURCE_FILE}; {PROSE_FILE}",
-            ),
-            metadata={
-                "right_key": key,
-                "title_fr": card["title_fr"],
-                "title_en": card["title_en"],
-                "plain_fr": card["plain_fr"].strip(),
-                "plain_en": card["plain_en"].strip(),
-                "situations_fr": card.get("situations_fr", []),
-                "situations_en": card.get("situations_en", []),
-                "lssss_article": row["lssss_article"],
-                "lssss_status": row["lssss_status"],
-                "lssss_verified": lssss_label == "verified",
-                "lssss_label": lssss_label,
-                "lgssss_label": lgssss_label,
-                "lgssss_article": row["lgssss_article"],
-                "lgssss_status": row["lgssss_status"],
-                "lgssss_verified": lgssss_label == "verified",
-                "official_source_url": row["official_source_url"],
-                "secondary_sources": row["secondary_sources"],
-                "notes": row["notes"],
-                "gloss_en": " ".join([card.get("keywords", ""), *card.get("situations_fr", []),
-                                      *card.get("situations_en", [])]),
-            },
-        ))
+        text = "\n".join(
+            [
+                f"{card['title_fr']}. {card['plain_fr'].strip()}",
+                f"{card['title_en']}. {card['plain_en'].strip()}",
+            ]
+        )
+        records.append(
+            Record(
+                id=f"right-{key.replace('_', '-')}",
+                kind="right",
+                title=f"{card['title_fr']} / {card['title_en']}",
+                reference=ref_fr,
+                text=text,
+                lang="fr+en",
+                source=Source(
+                    name="Users' rights table compiled for Guide (article numbers and status) + Guide's plain-language cards",
+                    url=row["official_source_url"],
+                    date=IMPORT_DATE,
+                    licence="facts from LégisQuébec and the secondary pages cited; explanations written by Guide",
+                    file=f"{SOURCE_FILE}; {PROSE_FILE}",
+                ),
+                metadata={
+                    "right_key": key,
+                    "title_fr": card["title_fr"],
+                    "title_en": card["title_en"],
+                    "plain_fr": card["plain_fr"].strip(),
+                    "plain_en": card["plain_en"].strip(),
+                    "situations_fr": card.get("situations_fr", []),
+                    "situations_en": card.get("situations_en", []),
+                    "lssss_article": row["lssss_article"],
+                    "lssss_status": row["lssss_status"],
+                    "lssss_verified": lssss_label == "verified",
+                    "lssss_label": lssss_label,
+                    "lgssss_label": lgssss_label,
+                    "lgssss_article": row["lgssss_article"],
+                    "lgssss_status": row["lgssss_status"],
+                    "lgssss_verified": lgssss_label == "verified",
+                    "official_source_url": row["official_source_url"],
+                    "secondary_sources": row["secondary_sources"],
+                    "notes": row["notes"],
+                    "gloss_en": " ".join(
+                        [card.get("keywords", ""), *card.get("situations_fr", []), *card.get("situations_en", [])]
+                    ),
+                },
+            )
+        )
     path_card = prose.get("complaint_path")
     if path_card:
         by_key = {r["right_key"]: r for r in rows}
@@ -119,31 +124,39 @@ def build(corpus_dir: Path) -> list[Record]:
             r = by_key.get(k)
             if r:
                 refs.append(f"{r['right_fr']} : LSSSS {r['lssss_article']} ({_status_label(r['lssss_status'])})")
-        records.append(Record(
-            id="right-complaint-path",
-            kind="right",
-            title=f"{path_card['title_fr']} / {path_card['title_en']}",
-            reference="; ".join(refs),
-            text=f"{path_card['title_fr']}. {path_card['plain_fr'].strip()}\n{path_card['title_en']}. {path_card['plain_en'].strip()}",
-            lang="fr+en",
-            source=Source(
-                name="Guide's plain-language summary of the complaint path, from the rights table",
-                url="https://protecteurducitoyen.qc.ca/fr/porter-plainte/formulaires-de-plainte/porter-plainte-en-ligne",
-                date=IMPORT_DATE,
-                licence="explanation written by Guide; facts from the rights and help-line tables",
-                file=f"{SOURCE_FILE}; {PROSE_FILE}",
-            ),
-            metadata={
-                "right_key": "complaint_path",
-                "title_fr": path_card["title_fr"],
-                "title_en": path_card["title_en"],
-                "plain_fr": path_card["plain_fr"].strip(),
-                "plain_en": path_card["plain_en"].strip(),
-                "related": ["right-complaint-first-level", "right-complaint-second-level", "right-complaint-assistance-caap"],
-                "related_lines": ["line-protecteur-du-citoyen-2e-recours-plaintes-sante",
-                                  "line-centre-d-assistance-et-d-accompagnement-aux-plai"],
-                "steps": steps,
-                "gloss_en": path_card.get("keywords", ""),
-            },
-        ))
+        records.append(
+            Record(
+                id="right-complaint-path",
+                kind="right",
+                title=f"{path_card['title_fr']} / {path_card['title_en']}",
+                reference="; ".join(refs),
+                text=f"{path_card['title_fr']}. {path_card['plain_fr'].strip()}\n{path_card['title_en']}. {path_card['plain_en'].strip()}",
+                lang="fr+en",
+                source=Source(
+                    name="Guide's plain-language summary of the complaint path, from the rights table",
+                    url="https://protecteurducitoyen.qc.ca/fr/porter-plainte/formulaires-de-plainte/porter-plainte-en-ligne",
+                    date=IMPORT_DATE,
+                    licence="explanation written by Guide; facts from the rights and help-line tables",
+                    file=f"{SOURCE_FILE}; {PROSE_FILE}",
+                ),
+                metadata={
+                    "right_key": "complaint_path",
+                    "title_fr": path_card["title_fr"],
+                    "title_en": path_card["title_en"],
+                    "plain_fr": path_card["plain_fr"].strip(),
+                    "plain_en": path_card["plain_en"].strip(),
+                    "related": [
+                        "right-complaint-first-level",
+                        "right-complaint-second-level",
+                        "right-complaint-assistance-caap",
+                    ],
+                    "related_lines": [
+                        "line-protecteur-du-citoyen-2e-recours-plaintes-sante",
+                        "line-centre-d-assistance-et-d-accompagnement-aux-plai",
+                    ],
+                    "steps": steps,
+                    "gloss_en": path_card.get("keywords", ""),
+                },
+            )
+        )
     return records

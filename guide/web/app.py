@@ -37,8 +37,9 @@ citizen = st.Page(PAGES / "citizen.py", title=L["nav_citizen"], icon=":material/
 staff = st.Page(PAGES / "staff.py", title=L["nav_staff"], icon=":material/search:", url_path="intervenant")
 pages = [citizen, staff]
 if (PAGES / "evaluation.py").exists():
-    pages.append(st.Page(PAGES / "evaluation.py", title=L["nav_evaluation"], icon=":material/analytics:",
-                         url_path="evaluation"))
+    pages.append(
+        st.Page(PAGES / "evaluation.py", title=L["nav_evaluation"], icon=":material/analytics:", url_path="evaluation")
+    )
 page = st.navigation(pages, position="top")
 # the citizen chat stays centered (phone-friendly); the staff and evaluation tables need the width
 st.set_page_config(layout="centered" if page.title == citizen.title else "wide")

@@ -127,9 +127,15 @@ def language_toggle() -> str:
         asked = st.query_params.get("lang")
         st.session_state["lang"] = asked if asked in LANGS else "fr"
     with st.container(horizontal=True, horizontal_alignment="right", key="lang-row"):
-        st.segmented_control(labels()["lang_label"], options=list(LANGS), required=True,
-                             format_func=lambda v: "Français" if v == "fr" else "English", key="lang",
-                             label_visibility="collapsed", on_change=_on_language_change)
+        st.segmented_control(
+            labels()["lang_label"],
+            options=list(LANGS),
+            required=True,
+            format_func=lambda v: "Français" if v == "fr" else "English",
+            key="lang",
+            label_visibility="collapsed",
+            on_change=_on_language_change,
+        )
     lang = ui_lang()
     if lang == "fr" and "lang" in st.query_params:
         del st.query_params["lang"]
@@ -247,8 +253,9 @@ def md(text: str | None) -> str:
     if not text:
         return ""
     out = _MD_SPECIAL.sub(r"\\\1", str(text))
-    return re.sub(r"^(\s*)([-+=]|\d+[.)])(\s)", lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), out,
-                  flags=re.MULTILINE)
+    return re.sub(
+        r"^(\s*)([-+=]|\d+[.)])(\s)", lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), out, flags=re.MULTILINE
+    )
 
 
 def tel_href(phone: str) -> str:
@@ -275,7 +282,7 @@ def name_mnemonic(name: str) -> str | None:
 
 
 def labelled(label: str, value_md: str, lang: str) -> str:
-    """"Label : value" with the French space before the colon, "Label: value" in English."""
+    """ "Label : value" with the French space before the colon, "Label: value" in English."""
     return f"{md(label)}{' :' if lang == 'fr' else ':'} {value_md}"
 
 
@@ -330,8 +337,11 @@ def banner_items(lang: str) -> list[tuple[str, Service]]:
     """(label, line) for the emergency number, the suicide-prevention line and Info-Social, from the records."""
     L = labels(lang)
     items = []
-    for label, lid in ((L["banner_emergency"], EMERGENCY), (L["banner_suicide"], suicide_line_id()),
-                       (L["banner_info_social"], INFO_SOCIAL)):
+    for label, lid in (
+        (L["banner_emergency"], EMERGENCY),
+        (L["banner_suicide"], suicide_line_id()),
+        (L["banner_info_social"], INFO_SOCIAL),
+    ):
         rec = banner_line(lid) if lid else None
         if rec and rec.phone:
             items.append((label, rec))
@@ -369,7 +379,9 @@ def hours_text(s: Service, lang: str) -> str:
     return extra(s, f"hours_{lang}") or s.hours or ""
 
 
-def service_card(s: Service, lang: str, key: str, info_social: Service | None = None, number: int | None = None) -> None:
+def service_card(
+    s: Service, lang: str, key: str, info_social: Service | None = None, number: int | None = None
+) -> None:
     """One service: name, kind, no-referral badge, address and distance, phone (tel: link) or the
     record's no-phone note with Info-Social's link, hours, text line, verification flags, source."""
     L = labels(lang)
@@ -401,8 +413,9 @@ def service_card(s: Service, lang: str, key: str, info_social: Service | None = 
             if note:
                 rows.append(f":material/call: {linked}")
             if info_social and info_social.phone and linked == md(note):  # the note gives no number
-                rows.append(":material/call: " + L["no_phone_link"].format(
-                    link=tel_link(info_social.phone, info_social.name)))
+                rows.append(
+                    ":material/call: " + L["no_phone_link"].format(link=tel_link(info_social.phone, info_social.name))
+                )
         elif note:
             rows.append(f":material/info: {md(note)}")
         if extra(s, "text_sms"):
@@ -485,13 +498,29 @@ def feedback_control(answer: Answer, key: str, lang: str) -> None:
         if vote is None:
             with st.container(horizontal=True, vertical_alignment="center", gap="small"):
                 st.markdown(md(L["feedback_question"]))
-                st.button(L["feedback_yes"], icon=":material/thumb_up:", key=f"fb-yes-{key}",
-                          on_click=_on_vote, args=(answer, key, True))
-                st.button(L["feedback_no"], icon=":material/thumb_down:", key=f"fb-no-{key}",
-                          on_click=_on_vote, args=(answer, key, False))
+                st.button(
+                    L["feedback_yes"],
+                    icon=":material/thumb_up:",
+                    key=f"fb-yes-{key}",
+                    on_click=_on_vote,
+                    args=(answer, key, True),
+                )
+                st.button(
+                    L["feedback_no"],
+                    icon=":material/thumb_down:",
+                    key=f"fb-no-{key}",
+                    on_click=_on_vote,
+                    args=(answer, key, False),
+                )
         elif vote.useful:
             st.caption(L["feedback_thanks"])
         else:
-            st.pills(L["feedback_why"], options=list(REASONS), key=f"fb-reason-{key}",
-                     format_func=lambda r: L[f"feedback_reason_{r}"], on_change=_on_reason, args=(key,))
+            st.pills(
+                L["feedback_why"],
+                options=list(REASONS),
+                key=f"fb-reason-{key}",
+                format_func=lambda r: L[f"feedback_reason_{r}"],
+                on_change=_on_reason,
+                args=(key,),
+            )
             st.caption(L["feedback_noted"] if vote.reason else L["feedback_privacy"])

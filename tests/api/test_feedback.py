@@ -69,8 +69,9 @@ def test_counts_go_up(client, counts):
     body = client.get("/v1/feedback").json()
     assert body["total"] == 4 and body["useful"] == 2
     assert body["counts"][0] == {**VOTE, "count": 2}  # biggest first
-    assert {"kind": "crisis", "need": "none", "region": "none", "useful": False, "reason": None, "count": 1} \
-        in body["counts"]
+    assert {"kind": "crisis", "need": "none", "region": "none", "useful": False, "reason": None, "count": 1} in body[
+        "counts"
+    ]
     assert sorted(r["count"] for r in stored(counts)) == [1, 1, 2]
 
 
@@ -85,24 +86,27 @@ def test_nothing_but_counts_is_stored(client, counts):
     assert stored(counts) == [{**VOTE, "count": 1}]
 
 
-@pytest.mark.parametrize("body", [
-    {**VOTE, "kind": "other"},
-    {**VOTE, "need": "not_a_need"},  # well formed, but not in the taxonomy
-    {**VOTE, "need": "Rimouski, seule et épuisée"},  # words never get in
-    {**VOTE, "region": "99"},
-    {**VOTE, "region": "00"},
-    {**VOTE, "region": "1"},
-    {**VOTE, "region": "Montréal"},
-    {**VOTE, "useful": "yes"},
-    {**VOTE, "useful": 1},
-    {**VOTE, "useful": None},
-    {**VOTE, "useful": False, "reason": "rude"},
-    {**VOTE, "useful": True, "reason": "too_long"},  # a reason only after "no"
-    {k: v for k, v in VOTE.items() if k != "region"},
-    {**VOTE, "comment": "free text"},
-    [VOTE],
-    "useful",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**VOTE, "kind": "other"},
+        {**VOTE, "need": "not_a_need"},  # well formed, but not in the taxonomy
+        {**VOTE, "need": "Rimouski, seule et épuisée"},  # words never get in
+        {**VOTE, "region": "99"},
+        {**VOTE, "region": "00"},
+        {**VOTE, "region": "1"},
+        {**VOTE, "region": "Montréal"},
+        {**VOTE, "useful": "yes"},
+        {**VOTE, "useful": 1},
+        {**VOTE, "useful": None},
+        {**VOTE, "useful": False, "reason": "rude"},
+        {**VOTE, "useful": True, "reason": "too_long"},  # a reason only after "no"
+        {k: v for k, v in VOTE.items() if k != "region"},
+        {**VOTE, "comment": "free text"},
+        [VOTE],
+        "useful",
+    ],
+)
 def test_bad_input_is_422_and_writes_nothing(client, counts, body):
     is_error(client.post("/v1/feedback", json=body), 422)
     assert not counts.exists()
@@ -149,11 +153,19 @@ def test_a_reason_chosen_later_replaces_the_no(counts):
 
 def test_rows_that_are_not_counts_are_dropped(counts):
     counts.parent.mkdir(parents=True)
-    counts.write_text(json.dumps({"schema": "guide-feedback/1", "counts": [
-        {**VOTE, "count": 3},
-        {**VOTE, "count": 1, "message": "mon secret"},  # not a count: dropped, never carried over
-        {"note": "mon secret"},
-    ]}), encoding="utf-8")
+    counts.write_text(
+        json.dumps(
+            {
+                "schema": "guide-feedback/1",
+                "counts": [
+                    {**VOTE, "count": 3},
+                    {**VOTE, "count": 1, "message": "mon secret"},  # not a count: dropped, never carried over
+                    {"note": "mon secret"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     store = FeedbackStore(counts)
     store.add(Vote(**VOTE))
     assert stored(counts) == [{**VOTE, "count": 4}]
@@ -200,5 +212,6 @@ def test_processes_lose_no_vote(counts):
     # plain interpreters (not multiprocessing's spawn, which re-runs whatever __main__ an earlier test left)
     procs = [subprocess.Popen([sys.executable, "-c", ADD_IN_A_PROCESS, str(counts), "30"]) for _ in range(3)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
-    assert stored(counts) == [{"kind": "crisis", "need": "suicide", "region": "06", "useful": True, "reason": None,
-                               "count": 90}]
+    assert stored(counts) == [
+        {"kind": "crisis", "need": "suicide", "region": "06", "useful": True, "reason": None, "count": 90}
+    ]

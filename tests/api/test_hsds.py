@@ -51,7 +51,7 @@ DERANDOMIZE = "GUIDE_HSDS_MAX_EXAMPLES" not in os.environ
 
 def local_schema(uri: str) -> dict:
     """A schema the official openapi.json names by URL, read from the copy beside it."""
-    name = uri[len(REMOTE):].removeprefix("compiled/").replace("_list.json", ".json")
+    name = uri[len(REMOTE) :].removeprefix("compiled/").replace("_list.json", ".json")
     path = SPEC_DIR / name
     if "/" in name or not path.is_file():
         raise FileNotFoundError(uri)
@@ -70,8 +70,7 @@ st_resolver.load_remote_uri = _load_remote  # only the spec's own URLs; anything
 
 def validator(name: str):
     """A JSON Schema validator (formats checked) for one of the spec's schema files."""
-    return jsonschema_rs.Draft202012Validator({"$ref": REMOTE + name}, validate_formats=True,
-                                              retriever=local_schema)
+    return jsonschema_rs.Draft202012Validator({"$ref": REMOTE + name}, validate_formats=True, retriever=local_schema)
 
 
 def csv_rows(table: str) -> list[dict]:
@@ -95,6 +94,7 @@ def client(app):
 # Contract: the official OpenAPI file, every operation, in process
 # ---------------------------------------------------------------------------------------------
 
+
 class _AppOfTheFixture:
     """The ASGI app of the ``app`` fixture (built from the shared test settings), for Schemathesis,
     which needs an app when the module is imported."""
@@ -117,9 +117,13 @@ def hsds_schema(app):
     return contract
 
 
-DETAIL_TABLES = {"/services/{id}": "services", "/organizations/{id}": "organizations",
-                 "/service_at_locations/{id}": "service_at_location", "/taxonomies/{id}": "taxonomies",
-                 "/taxonomy_terms/{id}": "taxonomy_terms"}
+DETAIL_TABLES = {
+    "/services/{id}": "services",
+    "/organizations/{id}": "organizations",
+    "/service_at_locations/{id}": "service_at_location",
+    "/taxonomies/{id}": "taxonomies",
+    "/taxonomy_terms/{id}": "taxonomy_terms",
+}
 
 
 def check(case, response) -> None:
@@ -159,10 +163,13 @@ def test_contract_every_record_valid_against_official_spec(hsds_schema):
                 response = case.call()
                 assert response.status_code == 200
                 check(case, response)
-    views = {"/services": [{}, {"full": "true"}, {"minimal": "true"}],
-             "/organizations": [{}, {"full": "true"}, {"full_service": "true"}],
-             "/service_at_locations": [{}, {"full": "true"}, {"postcode": "H2X 1Y4", "proximity": "20000"}],
-             "/taxonomies": [{}], "/taxonomy_terms": [{}, {"top_only": "true"}]}
+    views = {
+        "/services": [{}, {"full": "true"}, {"minimal": "true"}],
+        "/organizations": [{}, {"full": "true"}, {"full_service": "true"}],
+        "/service_at_locations": [{}, {"full": "true"}, {"postcode": "H2X 1Y4", "proximity": "20000"}],
+        "/taxonomies": [{}],
+        "/taxonomy_terms": [{}, {"top_only": "true"}],
+    }
     for path, queries in views.items():
         op = hsds_schema[path]["GET"]
         for query in queries:
@@ -186,8 +193,11 @@ def test_contract_schemas_resolve_and_bite(hsds_schema):
     assert len(labels) == 11 and "GET /" in labels
     op = hsds_schema["/services/{id}"]["GET"]
     case = op.Case(path_parameters={"id": "x"})
-    bad = httpx.Response(200, json={"id": "not-a-uuid", "name": "x", "status": "closed"},
-                         request=httpx.Request("GET", "http://localhost/hsds/services/x"))
+    bad = httpx.Response(
+        200,
+        json={"id": "not-a-uuid", "name": "x", "status": "closed"},
+        request=httpx.Request("GET", "http://localhost/hsds/services/x"),
+    )
     bad.elapsed = datetime.timedelta(0)
     with pytest.raises(FailureGroup) as failed:
         case.validate_response(bad, checks=[response_schema_conformance])
@@ -202,8 +212,10 @@ def test_contract_schemas_resolve_and_bite(hsds_schema):
 PAGE_KEYS = {"total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"}
 
 
-@pytest.mark.parametrize("path", ["/hsds/services", "/hsds/organizations", "/hsds/service_at_locations",
-                                  "/hsds/taxonomies", "/hsds/taxonomy_terms"])
+@pytest.mark.parametrize(
+    "path",
+    ["/hsds/services", "/hsds/organizations", "/hsds/service_at_locations", "/hsds/taxonomies", "/hsds/taxonomy_terms"],
+)
 def test_paging_walks_every_record_once(client, path):
     first = client.get(path, params={"per_page": 7}).json()
     assert set(first) == PAGE_KEYS
@@ -255,22 +267,25 @@ def test_unknown_id_is_404_in_guide_shape(client, path):
     assert "00000000" not in r.text  # the id is not echoed
 
 
-@pytest.mark.parametrize("query, status, code", [
-    ({"foo": "1"}, 400, "unknown_parameter"),
-    ({"search": "a" * 20_000}, 422, "invalid_request"),
-    ({"search": "abc\x00def"}, 400, "invalid_characters"),
-    ({"search": "\u202e\x1b[31m"}, 400, "invalid_characters"),
-    ({"search": "!!! ???"}, 400, "no_words"),
-    ({"page": "0"}, 400, "invalid_page"),
-    ({"page": "-3"}, 400, "invalid_page"),
-    ({"page": "1e3"}, 422, "invalid_request"),
-    ({"per_page": "10" * 30}, 400, "invalid_per_page"),
-    ({"per_page": "abc"}, 422, "invalid_request"),
-    ({"format": "xml"}, 400, "invalid_format"),
-    ({"minimal": "perhaps"}, 422, "invalid_request"),
-    ({"modified_after": "yesterday"}, 400, "invalid_modified_after"),
-    ({"taxonomy_id": "x" * 5000}, 422, "invalid_request"),
-])
+@pytest.mark.parametrize(
+    "query, status, code",
+    [
+        ({"foo": "1"}, 400, "unknown_parameter"),
+        ({"search": "a" * 20_000}, 422, "invalid_request"),
+        ({"search": "abc\x00def"}, 400, "invalid_characters"),
+        ({"search": "\u202e\x1b[31m"}, 400, "invalid_characters"),
+        ({"search": "!!! ???"}, 400, "no_words"),
+        ({"page": "0"}, 400, "invalid_page"),
+        ({"page": "-3"}, 400, "invalid_page"),
+        ({"page": "1e3"}, 422, "invalid_request"),
+        ({"per_page": "10" * 30}, 400, "invalid_per_page"),
+        ({"per_page": "abc"}, 422, "invalid_request"),
+        ({"format": "xml"}, 400, "invalid_format"),
+        ({"minimal": "perhaps"}, 422, "invalid_request"),
+        ({"modified_after": "yesterday"}, 400, "invalid_modified_after"),
+        ({"taxonomy_id": "x" * 5000}, 422, "invalid_request"),
+    ],
+)
 def test_bad_input_is_a_clear_4xx(client, query, status, code):
     assert_error(client.get("/hsds/services", params=query), status, code)
 
@@ -286,11 +301,15 @@ def test_broken_bytes_repeated_and_misplaced_parameters(client):
     head = client.head("/hsds/services")
     assert head.status_code == 200 and head.content == b""
     assert_error(client.get("/hsds/services/" + "x" * 5000), 404, "not_found")
-    assert_error(client.get("/hsds/service_at_locations", params={"proximity": "1000"}), 400,
-                 "proximity_without_postcode")
+    assert_error(
+        client.get("/hsds/service_at_locations", params={"proximity": "1000"}), 400, "proximity_without_postcode"
+    )
     for bad in ("-5", "0", "nan", "inf", "far"):
-        assert_error(client.get("/hsds/service_at_locations", params={"postcode": "H2X 1Y4", "proximity": bad}),
-                     400, "invalid_proximity")
+        assert_error(
+            client.get("/hsds/service_at_locations", params={"postcode": "H2X 1Y4", "proximity": bad}),
+            400,
+            "invalid_proximity",
+        )
     r = client.get("/hsds/service_at_locations", params={"postcode": "Zqxwv Nowhere"})
     assert 400 <= r.status_code < 500 and r.json()["error"]["code"] == "unknown_place"
     r = client.get("/hsds/service_at_locations", params={"postcode": "Toronto"})
@@ -373,7 +392,9 @@ def test_proximity_filter_by_place(client, settings):
     assert place.ok
 
     def km(x):
-        return float(haversine_km(place.latitude, place.longitude, x["location"]["latitude"], x["location"]["longitude"]))
+        return float(
+            haversine_km(place.latitude, place.longitude, x["location"]["latitude"], x["location"]["longitude"])
+        )
 
     near = all_items(client, "/hsds/service_at_locations", postcode="H2X 1Y4", proximity="3000")
     assert near
@@ -389,8 +410,10 @@ def test_proximity_filter_by_place(client, settings):
     town = resolve("Rimouski", settings.corpus_dir)
     rimouski = all_items(client, "/hsds/service_at_locations", postcode="Rimouski", proximity="50000", search="CLSC")
     assert rimouski and all("clsc" in json.dumps(x, ensure_ascii=False).lower() for x in rimouski)
-    assert all(haversine_km(town.latitude, town.longitude, x["location"]["latitude"], x["location"]["longitude"]) <= 50
-               for x in rimouski)
+    assert all(
+        haversine_km(town.latitude, town.longitude, x["location"]["latitude"], x["location"]["longitude"]) <= 50
+        for x in rimouski
+    )
     far = all_items(client, "/hsds/service_at_locations", postcode="Rimouski", proximity="1")
     assert far == []
 
@@ -442,8 +465,11 @@ def test_services_at_location_and_organizations_carry_verification(client):
 def test_nested_objects_valid_against_hsds_schemas(client):
     """What the spec's own response schemas leave unchecked (a service at location's nested service;
     the service at location behind /service_at_locations/{id}) is checked against HSDS's schemas."""
-    service, sal_schema, location = validator("service.json"), validator("service_at_location.json"), validator(
-        "location.json")
+    service, sal_schema, location = (
+        validator("service.json"),
+        validator("service_at_location.json"),
+        validator("location.json"),
+    )
     for x in all_items(client, "/hsds/service_at_locations", full="true"):
         service.validate(x["service"])
         sal_schema.validate(x)

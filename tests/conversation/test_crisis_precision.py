@@ -16,37 +16,48 @@ def engine(settings, index):
     return Engine(settings, index=index, writer=None)
 
 
-@pytest.mark.parametrize("msg", [
-    "merci",
-    "merci beaucoup",
-    "mon grand-père est mort le mois passé pis je dors mal depuis",
-    "ma fille de 23 ans est revenue à la maison après un burnout, elle dort tout le temps",
-    "mon garçon de 8 ans se bat à l'école depuis qu'on a déménagé",
-    "mon petit de 4 ans frappe sa soeur quand il est fâché, on est dépassés",
-    "cet examen de maths va me tuer, j'ai rien compris",
-    "I'm crushing it at work but I feel empty at night",
-    "j'ai quitté un conjoint violent il y a longtemps, je voudrais enfin consulter pour les cauchemars",
-])
+@pytest.mark.parametrize(
+    "msg",
+    [
+        "merci",
+        "merci beaucoup",
+        "mon grand-père est mort le mois passé pis je dors mal depuis",
+        "ma fille de 23 ans est revenue à la maison après un burnout, elle dort tout le temps",
+        "mon garçon de 8 ans se bat à l'école depuis qu'on a déménagé",
+        "mon petit de 4 ans frappe sa soeur quand il est fâché, on est dépassés",
+        "cet examen de maths va me tuer, j'ai rien compris",
+        "I'm crushing it at work but I feel empty at night",
+        "j'ai quitté un conjoint violent il y a longtemps, je voudrais enfin consulter pour les cauchemars",
+    ],
+)
 def test_heavy_but_not_a_crisis(engine, msg):
     a = engine.ask(msg)
     assert not (a.crisis.detected and set(a.crisis.kinds) - {"domestic_violence"}), (msg, a.crisis.kinds)
 
 
-@pytest.mark.parametrize("msg,kind", [
-    ("merci pour tout. adieu", "suicide"),
-    ("dites à mes enfants que je les aime, je peux pu continuer", "suicide"),
-    ("jme coupe depuis un mois pis personne le sait", "self_harm"),
-    ("my 15 year old has been cutting her arms, I just found out", "self_harm"),
-    ("il est en train de fesser dans la porte, je suis enfermée dans la salle de bain avec mon bébé", "immediate_danger"),
-])
+@pytest.mark.parametrize(
+    "msg,kind",
+    [
+        ("merci pour tout. adieu", "suicide"),
+        ("dites à mes enfants que je les aime, je peux pu continuer", "suicide"),
+        ("jme coupe depuis un mois pis personne le sait", "self_harm"),
+        ("my 15 year old has been cutting her arms, I just found out", "self_harm"),
+        (
+            "il est en train de fesser dans la porte, je suis enfermée dans la salle de bain avec mon bébé",
+            "immediate_danger",
+        ),
+    ],
+)
 def test_crises_told_plainly_or_by_a_parent_are_caught(engine, msg, kind):
     a = engine.ask(msg)
     assert a.crisis.detected and kind in a.crisis.kinds, (msg, a.crisis.kinds)
 
 
 def test_a_crisis_text_fits_in_80_words_where_two_dpj_lines_and_more_apply(engine):
-    a = engine.ask("les enfants d'à côté sont seuls depuis trois jours pis ils ont faim, les parents boivent ailleurs",
-                   where="Puvirnituq")
+    a = engine.ask(
+        "les enfants d'à côté sont seuls depuis trois jours pis ils ont faim, les parents boivent ailleurs",
+        where="Puvirnituq",
+    )
     assert a.crisis.detected and "child_at_risk" in a.crisis.kinds
     assert word_count(a.answer) <= CRISIS_MAX_WORDS
     assert "911" in a.answer.splitlines()[0]
@@ -92,31 +103,37 @@ def test_a_partner_in_danger_is_someone_else(engine):
     assert a.crisis.detected and a.for_whom == "other"
 
 
-@pytest.mark.parametrize("msg", [
-    "Il y a douze ans, j'ai vécu de la violence conjugale. C'est fini depuis longtemps, mais je voudrais enfin en parler à quelqu'un.",
-    "our apartment building had a fire last month, everyone is fine but we lost everything",
-    "hi I'm doing a school project on elder abuse, what number can people call in Quebec?",
-    "on fait une affiche pour la semaine de prévention du suicide, c'est quoi le numéro de la ligne?",
-    "mon frère a fait une tentative il y a huit ans, il va bien maintenant, mais moi j'y repense souvent",
-    "ma fille de 16 ans reste enfermée dans sa chambre depuis sa peine d'amour",
-    "j'ai fait une overdose de Minecraft en fin de semaine lol",
-    "je me suis fait voler mon portefeuille à Parc-Ex la semaine passée, je stresse depuis",
-])
+@pytest.mark.parametrize(
+    "msg",
+    [
+        "Il y a douze ans, j'ai vécu de la violence conjugale. C'est fini depuis longtemps, mais je voudrais enfin en parler à quelqu'un.",
+        "our apartment building had a fire last month, everyone is fine but we lost everything",
+        "hi I'm doing a school project on elder abuse, what number can people call in Quebec?",
+        "on fait une affiche pour la semaine de prévention du suicide, c'est quoi le numéro de la ligne?",
+        "mon frère a fait une tentative il y a huit ans, il va bien maintenant, mais moi j'y repense souvent",
+        "ma fille de 16 ans reste enfermée dans sa chambre depuis sa peine d'amour",
+        "j'ai fait une overdose de Minecraft en fin de semaine lol",
+        "je me suis fait voler mon portefeuille à Parc-Ex la semaine passée, je stresse depuis",
+    ],
+)
 def test_a_danger_that_is_over_or_a_request_for_information_is_not_a_crisis(engine, msg):
     a = engine.ask(msg)
     assert not a.crisis.detected, (msg, a.crisis.kinds)
 
 
-@pytest.mark.parametrize("msg,kind", [
-    # over… but it goes on: still a crisis
-    ("il y a deux ans mon ex m'a battue, là il me suit encore pis il m'écrit tous les soirs", "domestic_violence"),
-    # years ago, and it all comes back: answered as sexual violence
-    ("J'ai été agressée sexuellement il y a trois ans et depuis quelques semaines tout remonte", "sexual_violence"),
-    # someone's suicide, and now the writer thinks of it too
-    ("mon ami s'est enlevé la vie l'an passé pis maintenant moi aussi j'y pense", "suicide"),
-    ("Mon gérant me touche au travail et me dit que personne va me croire", "sexual_violence"),
-    ("les enfants d'en face sont tout seuls depuis hier, le plus vieux a 5 ans", "child_at_risk"),
-])
+@pytest.mark.parametrize(
+    "msg,kind",
+    [
+        # over… but it goes on: still a crisis
+        ("il y a deux ans mon ex m'a battue, là il me suit encore pis il m'écrit tous les soirs", "domestic_violence"),
+        # years ago, and it all comes back: answered as sexual violence
+        ("J'ai été agressée sexuellement il y a trois ans et depuis quelques semaines tout remonte", "sexual_violence"),
+        # someone's suicide, and now the writer thinks of it too
+        ("mon ami s'est enlevé la vie l'an passé pis maintenant moi aussi j'y pense", "suicide"),
+        ("Mon gérant me touche au travail et me dit que personne va me croire", "sexual_violence"),
+        ("les enfants d'en face sont tout seuls depuis hier, le plus vieux a 5 ans", "child_at_risk"),
+    ],
+)
 def test_what_goes_on_is_still_a_crisis(engine, msg, kind):
     a = engine.ask(msg)
     assert a.crisis.detected and kind in a.crisis.kinds, (msg, a.crisis.kinds)

@@ -18,8 +18,10 @@ HOPE = "line-ligne-d-ecoute-d-espoir-pour-le-mieux-etre-premi"
 CAREGIVERS = "line-info-aidant-l-appui-pour-les-proches-aidants"
 INTERLIGNE = "line-interligne"
 QC_SUICIDE = "line-ligne-quebecoise-de-prevention-du-suicide-1-866"
-TAL = {"line-tribunal-administratif-du-logement-tal-renseignements-autres-regions",
-       "line-tribunal-administratif-du-logement-tal-renseignements-montreal-laval-longueuil"}
+TAL = {
+    "line-tribunal-administratif-du-logement-tal-renseignements-autres-regions",
+    "line-tribunal-administratif-du-logement-tal-renseignements-montreal-laval-longueuil",
+}
 GAMBLING = "line-jeu-aide-et-reference"
 GRIEF = "line-1-888-le-deuil-ligne-d-ecoute-deuil-tel-ecoute-t"
 
@@ -48,10 +50,13 @@ def test_a_line_its_own_words_call_for(engine):
     assert "Info-aidant" in a.answer
 
 
-@pytest.mark.parametrize("msg,where", [
-    ("my cousin has been drinking a lot since the funeral", "Chisasibi"),
-    ("ma soeur s'isole depuis l'hiver, je suis inquiète", "Kuujjuaq"),
-])
+@pytest.mark.parametrize(
+    "msg,where",
+    [
+        ("my cousin has been drinking a lot since the funeral", "Chisasibi"),
+        ("ma soeur s'isole depuis l'hiver, je suis inquiète", "Kuujjuaq"),
+    ],
+)
 def test_a_cree_or_inuit_community_gets_the_first_nations_and_inuit_line(engine, msg, where):
     a = engine.ask(msg, where=where)
     assert HOPE in ids(a)
@@ -79,10 +84,13 @@ def test_two_men_in_a_violent_relationship_also_get_interligne(engine):
     assert word_count(a.answer) <= CRISIS_MAX_WORDS
 
 
-@pytest.mark.parametrize("msg,lang", [
-    ("Mon fils de 14 ans se scarifie, je viens de voir ses bras", "fr"),
-    ("my son is 16 and told me he wants to kill himself", "en"),
-])
+@pytest.mark.parametrize(
+    "msg,lang",
+    [
+        ("Mon fils de 14 ans se scarifie, je viens de voir ses bras", "fr"),
+        ("my son is 16 and told me he wants to kill himself", "en"),
+    ],
+)
 def test_a_parent_of_a_young_person_in_crisis_gets_the_childs_and_the_parents_lines(engine, msg, lang):
     a = engine.ask(msg)
     assert a.crisis.detected and a.language == lang
@@ -101,28 +109,34 @@ def test_someone_about_to_kill_themselves_gets_the_suicide_lines_too(engine):
     assert QC_SUICIDE in ids(a)
 
 
-@pytest.mark.parametrize("msg,kind", [
-    ("On m'a revirée au CLSC, y disent que c'est pas leur mandat. C'est-tu légal?", "complaint"),
-    ("Who do I complain to? The CLSC lost my file and nobody calls back", "complaint"),
-    ("They refused to see me at the CLSC because I'm not from their area. Is that allowed?", "complaint"),
-    ("Comment avoir une copie de mon dossier? On m'a dit que c'est confidentiel", "file_access"),
-    ("Can the CLSC share what I tell them with my employer?", "confidentiality"),
-    ("j'ai 15 ans, est-ce que je peux voir une TS sans que mes parents le sachent", "confidentiality"),
-    ("Do I need to speak French to call 811?", "english"),
-    ("J'ai pas de médecin de famille, est-ce que je peux aller au CLSC quand même?", "referral"),
-    ("Y a-tu un délai max pour avoir un rendez-vous à l'accueil psychosocial?", "waiting"),
-    ("Faut-il une carte d'assurance maladie pour appeler le 811? Je viens d'arriver", "free"),
-])
+@pytest.mark.parametrize(
+    "msg,kind",
+    [
+        ("On m'a revirée au CLSC, y disent que c'est pas leur mandat. C'est-tu légal?", "complaint"),
+        ("Who do I complain to? The CLSC lost my file and nobody calls back", "complaint"),
+        ("They refused to see me at the CLSC because I'm not from their area. Is that allowed?", "complaint"),
+        ("Comment avoir une copie de mon dossier? On m'a dit que c'est confidentiel", "file_access"),
+        ("Can the CLSC share what I tell them with my employer?", "confidentiality"),
+        ("j'ai 15 ans, est-ce que je peux voir une TS sans que mes parents le sachent", "confidentiality"),
+        ("Do I need to speak French to call 811?", "english"),
+        ("J'ai pas de médecin de famille, est-ce que je peux aller au CLSC quand même?", "referral"),
+        ("Y a-tu un délai max pour avoir un rendez-vous à l'accueil psychosocial?", "waiting"),
+        ("Faut-il une carte d'assurance maladie pour appeler le 811? Je viens d'arriver", "free"),
+    ],
+)
 def test_more_ways_of_asking_are_answered_first(engine, msg, kind):
     a = engine.ask(msg)
     assert a.question == kind
     assert a.citations
 
 
-@pytest.mark.parametrize("msg", [
-    "ma mère est morte et je paye tout seul le loyer",
-    "je travaille de nuit pis mon boss me paye pas mes heures",
-])
+@pytest.mark.parametrize(
+    "msg",
+    [
+        "ma mère est morte et je paye tout seul le loyer",
+        "je travaille de nuit pis mon boss me paye pas mes heures",
+    ],
+)
 def test_paying_for_something_is_not_a_question_about_fees(engine, msg):
     assert engine.ask(msg).question != "free"
 
@@ -147,8 +161,9 @@ def test_a_threat_to_kill_the_writer_is_not_read_as_suicide_words(engine):
 
 
 def test_a_long_wait_brings_the_commissioner_and_the_caap_of_the_region(engine):
-    a = engine.ask("ça fait 8 mois que j'attends un rendez-vous au CLSC pour mon anxiété, à qui je m'adresse?",
-                   where="Laval")
+    a = engine.ask(
+        "ça fait 8 mois que j'attends un rendez-vous au CLSC pour mon anxiété, à qui je m'adresse?", where="Laval"
+    )
     assert a.question == "waiting"
     groups = {s.get("line_group") for s in a.services}
     assert {"commissioner", "caap"} <= groups

@@ -26,7 +26,16 @@ def run_until(engine, stop, message, where=None, lang=None, state=None):
 
 def test_the_pipeline_lists_its_stages_in_order():
     assert [pipeline.stage_name(s) for s in pipeline.STAGES] == [
-        "clean", "triage", "locate", "language", "understand", "orient", "compose", "ground", "write"]
+        "clean",
+        "triage",
+        "locate",
+        "language",
+        "understand",
+        "orient",
+        "compose",
+        "ground",
+        "write",
+    ]
 
 
 def test_clean_drops_broken_characters_and_forgets_the_raw_message(engine):

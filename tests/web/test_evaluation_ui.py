@@ -11,17 +11,33 @@ from guide.settings import ROOT
 
 PAGE = str(ROOT / "guide" / "web" / "views" / "evaluation.py")
 HEADLINE = [
-    {"key": "crisis_recall", "label": "Rappel des crises / crisis recall", "guide": 0.95, "baseline": 0.7,
-     "better": "higher", "unit": "", "kind": "rate"},
-    {"key": "latency_p95_ms", "label": "Latence p95 / latency p95", "guide": 60.0, "baseline": 12.5,
-     "better": "lower", "unit": "ms", "kind": "value"},
+    {
+        "key": "crisis_recall",
+        "label": "Rappel des crises / crisis recall",
+        "guide": 0.95,
+        "baseline": 0.7,
+        "better": "higher",
+        "unit": "",
+        "kind": "rate",
+    },
+    {
+        "key": "latency_p95_ms",
+        "label": "Latence p95 / latency p95",
+        "guide": 60.0,
+        "baseline": 12.5,
+        "better": "lower",
+        "unit": "ms",
+        "kind": "value",
+    },
 ]
 
 
 def make_report(root, name, headline):
     d = root / name
     d.mkdir(parents=True)
-    (d / "report.json").write_text(json.dumps({"meta": {"set": "small", "counts": {"messages": 3}}, "headline": headline}))
+    (d / "report.json").write_text(
+        json.dumps({"meta": {"set": "small", "counts": {"messages": 3}}, "headline": headline})
+    )
     (d / "report.html").write_text("<html><body><h1>rapport</h1></body></html>")
     (d / "answers.csv").write_text("set,id\n")
     return d

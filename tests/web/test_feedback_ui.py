@@ -1,4 +1,4 @@
-""""Cette réponse vous a-t-elle aidé ? / Was this useful?" under each answer of the citizen chat
+""" "Cette réponse vous a-t-elle aidé ? / Was this useful?" under each answer of the citizen chat
 (AppTest): a vote adds one count per (kind, need, region, useful, reason) and nothing else."""
 
 from __future__ import annotations
@@ -70,8 +70,9 @@ def test_yes_counts_once_and_stores_no_words(counts_file):
     assert not counts_file.exists()  # nothing written until a person votes
     at.button(key="fb-yes-0-1").click().run()
     assert not at.exception
-    assert rows(counts_file) == [{"kind": "everyday", "need": answer.needs[0], "region": "01", "useful": True,
-                                  "reason": None, "count": 1}]
+    assert rows(counts_file) == [
+        {"kind": "everyday", "need": answer.needs[0], "region": "01", "useful": True, "reason": None, "count": 1}
+    ]
     assert any(c.value == "Merci pour votre avis." for c in at.chat_message[1].caption)
     assert not [b for b in at.button if b.key and b.key.startswith("fb-")]  # one vote per answer
     text = counts_file.read_text(encoding="utf-8")
@@ -89,12 +90,16 @@ def test_no_then_a_reason_moves_the_count(counts_file):
     answer = at.session_state["turns"][-1]["answer"]
     assert answer.crisis.detected
     at.button(key="fb-no-0-1").click().run()
-    first = {"kind": "crisis", "need": answer.needs[0] if answer.needs else "none", "region": "none",
-             "useful": False}
+    first = {"kind": "crisis", "need": answer.needs[0] if answer.needs else "none", "region": "none", "useful": False}
     assert rows(counts_file) == [{**first, "reason": None, "count": 1}]
     reasons = at.pills(key="fb-reason-0-1")
-    assert reasons.options == ["Mauvais endroit", "Mauvaise ligne d'aide", "Trop long", "Ne répond pas à ma question",
-                               "Autre"]
+    assert reasons.options == [
+        "Mauvais endroit",
+        "Mauvaise ligne d'aide",
+        "Trop long",
+        "Ne répond pas à ma question",
+        "Autre",
+    ]
     reasons.set_value("wrong_line").run()
     assert not at.exception
     assert rows(counts_file) == [{**first, "reason": "wrong_line", "count": 1}]  # still one vote

@@ -316,8 +316,11 @@ def test_staff_page_in_english():
 def test_ui_code_types_no_phone_number(lines):
     """Every number shown comes from a record: none of the directory's phone numbers is in guide/web/
     (code or labels)."""
-    sources = {str(p.relative_to(WEB)): p.read_text(encoding="utf-8")
-               for p in sorted(WEB.rglob("*")) if p.suffix in (".py", ".yaml")}
+    sources = {
+        str(p.relative_to(WEB)): p.read_text(encoding="utf-8")
+        for p in sorted(WEB.rglob("*"))
+        if p.suffix in (".py", ".yaml")
+    }
     assert {"app.py", "components.py", "views/citizen.py", "views/staff.py", "fr.yaml", "en.yaml"} <= set(sources)
     for rec in lines.values():
         for phone in [rec["phone"], *rec["phone_alternates"], rec["text_sms"]]:
@@ -356,7 +359,7 @@ def test_guide_app_command_runs_streamlit_headless_without_telemetry(monkeypatch
     app.command("other")(lambda: None)  # two commands: "app" is a sub-command, as when mounted
     result = CliRunner().invoke(app, ["app", "--port", "8599", "--host", "0.0.0.0"])
     assert result.exit_code == 0, result.output
-    (cmd, kw), = calls
+    ((cmd, kw),) = calls
     assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(ROOT / "guide" / "web" / "app.py")
     flags = dict(zip(cmd[5::2], cmd[6::2], strict=True))
     assert flags["--server.port"] == "8599" and flags["--server.address"] == "0.0.0.0"
@@ -386,6 +389,15 @@ def test_web_code_is_a_plain_package_that_uses_public_engine_methods_only():
     assert not (ROOT / "ui").exists()
     for name, text in code.items():
         assert "sys.path" not in text and "E402" not in text, name
-        for internal in ("lines_by_id", "triager", ".model.kinds", "crisis_desk.", "._index", ".records",
-                         ".directory.lines", ".matcher", ".prose"):
+        for internal in (
+            "lines_by_id",
+            "triager",
+            ".model.kinds",
+            "crisis_desk.",
+            "._index",
+            ".records",
+            ".directory.lines",
+            ".matcher",
+            ".prose",
+        ):
             assert internal not in text, f"{name} reaches into {internal}"

@@ -39,8 +39,16 @@ pytestmark = [
 ]
 
 SHOTS = ROOT / "docs" / "screenshots"
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 START_TIMEOUT_S = 120  # first load: index, directory, models
 STEP_TIMEOUT_MS = 60_000
 MESSAGE = "je viens de me séparer pis je dors pu"
@@ -59,13 +67,33 @@ def fake_report(root: Path) -> None:
     """A small evaluation report, so that the evaluation page shows its figures, files and report."""
     d = root / "20250102-000000"
     d.mkdir(parents=True)
-    headline = [{"key": "crisis_recall", "label": "Rappel des crises / crisis recall", "guide": 0.95, "baseline": 0.7,
-                 "better": "higher", "unit": "", "kind": "rate"},
-                {"key": "latency_p95_ms", "label": "Latence p95 / latency p95", "guide": 60.0, "baseline": 12.5,
-                 "better": "lower", "unit": "ms", "kind": "value"}]
-    (d / "report.json").write_text(json.dumps({"meta": {"set": "small", "counts": {"messages": 3}}, "headline": headline}))
-    (d / "report.html").write_text('<!doctype html><html lang="fr"><head><title>Rapport</title></head>'
-                                   "<body><main><h1>Rapport</h1></main></body></html>")
+    headline = [
+        {
+            "key": "crisis_recall",
+            "label": "Rappel des crises / crisis recall",
+            "guide": 0.95,
+            "baseline": 0.7,
+            "better": "higher",
+            "unit": "",
+            "kind": "rate",
+        },
+        {
+            "key": "latency_p95_ms",
+            "label": "Latence p95 / latency p95",
+            "guide": 60.0,
+            "baseline": 12.5,
+            "better": "lower",
+            "unit": "ms",
+            "kind": "value",
+        },
+    ]
+    (d / "report.json").write_text(
+        json.dumps({"meta": {"set": "small", "counts": {"messages": 3}}, "headline": headline})
+    )
+    (d / "report.html").write_text(
+        '<!doctype html><html lang="fr"><head><title>Rapport</title></head>'
+        "<body><main><h1>Rapport</h1></main></body></html>"
+    )
     (d / "answers.csv").write_text("set,id\n")
 
 
@@ -78,12 +106,18 @@ def server(index, index_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("streamlit")
     log_path = work / "server.log"
     fake_report(work / "reports")
-    env = {**os.environ, "GUIDE_INDEX_DIR": str(index_dir), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-           "GUIDE_FEEDBACK": "on", "GUIDE_FEEDBACK_PATH": str(work / "feedback.json"),
-           "GUIDE_REPORTS_DIR": str(work / "reports")}
+    env = {
+        **os.environ,
+        "GUIDE_INDEX_DIR": str(index_dir),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        "GUIDE_FEEDBACK": "on",
+        "GUIDE_FEEDBACK_PATH": str(work / "feedback.json"),
+        "GUIDE_REPORTS_DIR": str(work / "reports"),
+    }
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(streamlit_command("127.0.0.1", port), cwd=str(ROOT), env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            streamlit_command("127.0.0.1", port), cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + START_TIMEOUT_S
@@ -124,8 +158,10 @@ def browser():
 
 def full_screenshot(page, path: Path) -> None:
     """Streamlit scrolls inside its main element: grow the viewport to the content, then shoot."""
-    height = page.evaluate("() => Math.max(document.body.scrollHeight,"
-                           " ...[...document.querySelectorAll('[data-testid=stMain]')].map(e => e.scrollHeight))")
+    height = page.evaluate(
+        "() => Math.max(document.body.scrollHeight,"
+        " ...[...document.querySelectorAll('[data-testid=stMain]')].map(e => e.scrollHeight))"
+    )
     page.set_viewport_size({"width": page.viewport_size["width"], "height": min(int(height) + 160, 12000)})
     page.wait_for_timeout(1500)  # let the layout and the map settle
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -181,8 +217,10 @@ def test_citizen_chat_in_a_browser(server, browser):
         text = card.inner_text()
         assert "Sans référence" in text and nearest["address"].split(",")[0] in text
         assert card.locator(f'a[href="{tel_href(info.phone)}"]').count() >= 1
-        size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector("
-                             "'[data-testid=stChatMessage] [data-testid=stMarkdownContainer] p')).fontSize)")
+        size = page.evaluate(
+            "() => parseFloat(getComputedStyle(document.querySelector("
+            "'[data-testid=stChatMessage] [data-testid=stMarkdownContainer] p')).fontSize)"
+        )
         assert size >= 18
         page.locator(".st-key-place-flagged").wait_for(state="detached", timeout=STEP_TIMEOUT_MS)  # flag lifted
         page.get_by_text("Lieu retenu", exact=False).wait_for(timeout=STEP_TIMEOUT_MS)
@@ -293,8 +331,11 @@ def test_keyboard_only_write_send_cite_call_and_vote(server, browser):
         page.wait_for_function("() => document.activeElement.closest('details').open", timeout=STEP_TIMEOUT_MS)
         page.locator("details[open]").get_by_text("Référence", exact=False).first.wait_for(timeout=STEP_TIMEOUT_MS)
 
-        link = tab_until(page, lambda f: f["tag"] == "A" and (f["href"] or "").startswith("tel:") and f["inAnswer"],
-                         "a phone number of the answer")
+        link = tab_until(
+            page,
+            lambda f: f["tag"] == "A" and (f["href"] or "").startswith("tel:") and f["inAnswer"],
+            "a phone number of the answer",
+        )
         page.keyboard.press("Enter")
         page.wait_for_function("() => window.__called !== undefined", timeout=STEP_TIMEOUT_MS)
         assert page.evaluate("() => window.__called") == link["href"]
@@ -304,8 +345,11 @@ def test_keyboard_only_write_send_cite_call_and_vote(server, browser):
         page.keyboard.press("Enter")
         page.get_by_text("Qu'est-ce qui n'allait pas", exact=False).first.wait_for(timeout=STEP_TIMEOUT_MS)
         # the reasons are one group: Tab enters it, the arrow keys move inside it, Enter chooses
-        tab_until(page, lambda f: f["tag"] == "BUTTON" and f["inAnswer"] and f["text"].endswith("Mauvais endroit"),
-                  "the reasons")
+        tab_until(
+            page,
+            lambda f: f["tag"] == "BUTTON" and f["inAnswer"] and f["text"].endswith("Mauvais endroit"),
+            "the reasons",
+        )
         for _ in range(4):
             if page.evaluate(FOCUS_JS)["text"].endswith("Trop long"):
                 break
@@ -318,6 +362,7 @@ def test_keyboard_only_write_send_cite_call_and_vote(server, browser):
     finally:
         page.close()
     counts = json.loads(server["feedback"].read_text(encoding="utf-8"))["counts"]
-    assert [(c["kind"], c["region"], c["useful"], c["reason"], c["count"]) for c in counts] == \
-        [("everyday", "01", False, "too_long", 1)]
+    assert [(c["kind"], c["region"], c["useful"], c["reason"], c["count"]) for c in counts] == [
+        ("everyday", "01", False, "too_long", 1)
+    ]
     assert "Rimouski" not in server["feedback"].read_text(encoding="utf-8")

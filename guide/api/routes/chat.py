@@ -23,16 +23,26 @@ def build(settings: Settings) -> APIRouter:
         if not req.messages:
             raise ApiError(422, "no_message", "Envoyez au moins un message. / Send at least one message.")
         if len(req.messages) > settings.api_max_messages:
-            raise ApiError(413, "too_many_messages", f"Au plus {settings.api_max_messages} messages. / "
-                                                     f"At most {settings.api_max_messages} messages.")
+            raise ApiError(
+                413,
+                "too_many_messages",
+                f"Au plus {settings.api_max_messages} messages. / At most {settings.api_max_messages} messages.",
+            )
         if any(len(m.content) > settings.api_max_message_chars for m in req.messages):
-            raise ApiError(413, "message_too_long", f"Un message dépasse {settings.api_max_message_chars} caractères. / "
-                                                    f"A message is longer than {settings.api_max_message_chars} characters.")
+            raise ApiError(
+                413,
+                "message_too_long",
+                f"Un message dépasse {settings.api_max_message_chars} caractères. / "
+                f"A message is longer than {settings.api_max_message_chars} characters.",
+            )
         if req.where is not None and len(req.where) > settings.api_max_where_chars:
             raise ApiError(413, "where_too_long", "Lieu trop long. / Place too long.")
         if req.messages[-1].role != "user":
-            raise ApiError(422, "last_message_not_user", "Le dernier message doit venir de la personne. / "
-                                                         "The last message must be the person's.")
+            raise ApiError(
+                422,
+                "last_message_not_user",
+                "Le dernier message doit venir de la personne. / The last message must be the person's.",
+            )
         state: ConversationState | dict | None = req.state
         users = [m.content for m in req.messages if m.role == "user"]
         if state is None and len(users) > 1:

@@ -18,8 +18,12 @@ from guide.api.schemas import ErrorBody
 from guide.feedback import Counts, FeedbackStore, Vote, unknown
 
 router = APIRouter(tags=["feedback"])
-RESPONSES: dict[int | str, dict] = {404: {"model": ErrorBody, "description": "feedback is off (GUIDE_FEEDBACK=off)"},
-             413: {"model": ErrorBody}, 422: {"model": ErrorBody}, 429: {"model": ErrorBody}}
+RESPONSES: dict[int | str, dict] = {
+    404: {"model": ErrorBody, "description": "feedback is off (GUIDE_FEEDBACK=off)"},
+    413: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    429: {"model": ErrorBody},
+}
 
 
 def feedback_store(settings=Depends(get_app_settings)) -> FeedbackStore:
@@ -30,8 +34,9 @@ def feedback_store(settings=Depends(get_app_settings)) -> FeedbackStore:
 
 
 @router.post("/v1/feedback", response_model=Counts, responses=RESPONSES)
-def post_feedback(vote: Vote, store: FeedbackStore = Depends(feedback_store),
-                  settings=Depends(get_app_settings)) -> Counts:
+def post_feedback(
+    vote: Vote, store: FeedbackStore = Depends(feedback_store), settings=Depends(get_app_settings)
+) -> Counts:
     """Count one "was this useful?" vote; answers the counts."""
     why = unknown(vote, settings.corpus_dir)
     if why:

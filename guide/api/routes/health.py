@@ -29,7 +29,13 @@ def build(settings: Settings) -> APIRouter:
             if cached is None or cached[0] is not index:
                 cached = corpus_versions[id(index)] = (index, corpus_hash(records))
             version = cached[1]
-        return Health(status="degraded" if reason else "ok", reason=reason, index_loaded=index is not None,
-                      corpus_version=version, records=len(records), embedding_backend=settings.embedding_backend)
+        return Health(
+            status="degraded" if reason else "ok",
+            reason=reason,
+            index_loaded=index is not None,
+            corpus_version=version,
+            records=len(records),
+            embedding_backend=settings.embedding_backend,
+        )
 
     return router

@@ -74,9 +74,12 @@ APP_SETTINGS = Depends(get_app_settings)
 
 def _check_text(name: str, value: str) -> None:
     if _BAD_CHARS.search(value):
-        raise ApiError(400, "invalid_characters",
-                       f"Le paramètre « {name} » contient des caractères invalides (contrôle ou octets non UTF-8). / "
-                       f"Parameter \"{name}\" has invalid characters (control characters or bytes that are not UTF-8).")
+        raise ApiError(
+            400,
+            "invalid_characters",
+            f"Le paramètre « {name} » contient des caractères invalides (contrôle ou octets non UTF-8). / "
+            f'Parameter "{name}" has invalid characters (control characters or bytes that are not UTF-8).',
+        )
 
 
 def only(*names: str) -> Callable[[Request], None]:
@@ -88,12 +91,16 @@ def only(*names: str) -> Callable[[Request], None]:
         for key, value in request.query_params.multi_items():
             if key not in allowed:
                 shown = f" « {key} »" if _PRINTABLE_NAME.match(key) else ""
-                shown_en = f" \"{key}\"" if shown else ""
+                shown_en = f' "{key}"' if shown else ""
                 known = ", ".join(sorted(allowed)) or "—"
-                raise ApiError(400, "unknown_parameter", f"Paramètre inconnu{shown} (paramètres possibles : {known}). / "
-                                                         f"Unknown parameter{shown_en} (known parameters: {known}).")
+                raise ApiError(
+                    400,
+                    "unknown_parameter",
+                    f"Paramètre inconnu{shown} (paramètres possibles : {known}). / "
+                    f"Unknown parameter{shown_en} (known parameters: {known}).",
+                )
             if key in seen:
-                raise ApiError(400, "repeated_parameter", f"Paramètre « {key} » répété. / Parameter \"{key}\" repeated.")
+                raise ApiError(400, "repeated_parameter", f'Paramètre « {key} » répété. / Parameter "{key}" repeated.')
             seen.add(key)
             _check_text(key, value)
         for key, value in request.path_params.items():
@@ -107,22 +114,29 @@ def _directory(settings) -> H.HsdsDirectory:
     try:
         return H.load_api(Path(settings.corpus_dir))
     except FileNotFoundError:
-        raise ApiError(503, "directory_unavailable", "Le répertoire n'est pas disponible. / "
-                                                     "The directory is not available.") from None
+        raise ApiError(
+            503, "directory_unavailable", "Le répertoire n'est pas disponible. / The directory is not available."
+        ) from None
 
 
 def _paging(page: int | None, per_page: int | None, fmt: str | None) -> tuple[int, int, str]:
     fmt = (fmt or "json").strip().lower()
     if fmt not in FORMATS:
-        raise ApiError(400, "invalid_format", "Format inconnu (choix : json, ndjson). / Unknown format (choose json, ndjson).")
+        raise ApiError(
+            400, "invalid_format", "Format inconnu (choix : json, ndjson). / Unknown format (choose json, ndjson)."
+        )
     page = 1 if page is None else page
     per_page = PER_PAGE_DEFAULT if per_page is None else per_page
     if not 1 <= page <= PAGE_MAX:
-        raise ApiError(400, "invalid_page", f"« page » doit être entre 1 et {PAGE_MAX}. / "
-                                            f"\"page\" must be between 1 and {PAGE_MAX}.")
+        raise ApiError(
+            400, "invalid_page", f'« page » doit être entre 1 et {PAGE_MAX}. / "page" must be between 1 and {PAGE_MAX}.'
+        )
     if not 1 <= per_page <= PER_PAGE_MAX:
-        raise ApiError(400, "invalid_per_page", f"« per_page » doit être entre 1 et {PER_PAGE_MAX}. / "
-                                                f"\"per_page\" must be between 1 and {PER_PAGE_MAX}.")
+        raise ApiError(
+            400,
+            "invalid_per_page",
+            f'« per_page » doit être entre 1 et {PER_PAGE_MAX}. / "per_page" must be between 1 and {PER_PAGE_MAX}.',
+        )
     return page, per_page, fmt
 
 
@@ -157,15 +171,25 @@ def _modified_after(text: str | None):
         return None
     when = H.parse_datetime(text)
     if when is None:
-        raise ApiError(400, "invalid_modified_after", "« modified_after » doit être une date ISO 8601 (2026-01-31 ou "
-                                                      "2026-01-31T12:00:00Z). / \"modified_after\" must be an ISO 8601 "
-                                                      "date or date-time (2026-01-31 or 2026-01-31T12:00:00Z).")
+        raise ApiError(
+            400,
+            "invalid_modified_after",
+            "« modified_after » doit être une date ISO 8601 (2026-01-31 ou "
+            '2026-01-31T12:00:00Z). / "modified_after" must be an ISO 8601 '
+            "date or date-time (2026-01-31 or 2026-01-31T12:00:00Z).",
+        )
     return when
 
 
-def _service_filter(d: H.HsdsDirectory, entity: str, search: Callable[[tuple[str, ...]], bool],
-                    taxonomy_term_id: str | None, taxonomy_id: str | None, organization_id: str | None,
-                    modified_after) -> Callable[[str, str], bool]:
+def _service_filter(
+    d: H.HsdsDirectory,
+    entity: str,
+    search: Callable[[tuple[str, ...]], bool],
+    taxonomy_term_id: str | None,
+    taxonomy_id: str | None,
+    organization_id: str | None,
+    modified_after,
+) -> Callable[[str, str], bool]:
     """(record id, service id) -> kept by the filters shared by services and services at location."""
     tax_terms = None
     if taxonomy_id:
@@ -204,27 +228,48 @@ def _id():
     return Query(None, max_length=MAX_ID)
 
 
-@router.get("/", summary="Information about this API and its relationship with HSDS",
-            dependencies=[Depends(only())])
+@router.get("/", summary="Information about this API and its relationship with HSDS", dependencies=[Depends(only())])
 def hsds_root(settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     return {"version": d.hsds_version, "profile": H.PROFILE_URL, "openapi_url": H.OPENAPI_URL}
 
 
-@router.get("/services", summary="Paginated list of services",
-            dependencies=[Depends(only("search", *_PAGING, "taxonomy_term_id", "taxonomy_id", "organization_id",
-                                       "modified_after", "minimal", "full"))])
+@router.get(
+    "/services",
+    summary="Paginated list of services",
+    dependencies=[
+        Depends(
+            only(
+                "search",
+                *_PAGING,
+                "taxonomy_term_id",
+                "taxonomy_id",
+                "organization_id",
+                "modified_after",
+                "minimal",
+                "full",
+            )
+        )
+    ],
+)
 def list_services(
-    search: str | None = _text(), page: int | None = None, per_page: int | None = None,
-    format: str | None = Query(None, max_length=10), taxonomy_term_id: str | None = _id(),
-    taxonomy_id: str | None = _id(), organization_id: str | None = _id(),
-    modified_after: str | None = Query(None, max_length=40), minimal: bool = False, full: bool = False,
+    search: str | None = _text(),
+    page: int | None = None,
+    per_page: int | None = None,
+    format: str | None = Query(None, max_length=10),
+    taxonomy_term_id: str | None = _id(),
+    taxonomy_id: str | None = _id(),
+    organization_id: str | None = _id(),
+    modified_after: str | None = Query(None, max_length=40),
+    minimal: bool = False,
+    full: bool = False,
     settings: Settings = APP_SETTINGS,
 ):
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
-    keep = _service_filter(d, "service", _search(search), taxonomy_term_id, taxonomy_id, organization_id,
-                           _modified_after(modified_after))
+    keep = _service_filter(
+        d, "service", _search(search), taxonomy_term_id, taxonomy_id, organization_id, _modified_after(modified_after)
+    )
     ids = [sid for sid in d.services if keep(sid, sid)]
     build = d.service_minimal if minimal else d.service_full if full else d.service_summary
     return _list(ids, build, page, per_page, fmt)
@@ -238,11 +283,19 @@ def get_service(id: str, settings: Settings = APP_SETTINGS):
     return JSONResponse(d.service_full(id))
 
 
-@router.get("/organizations", summary="Paginated list of organizations",
-            dependencies=[Depends(only("search", "full_service", "full", *_PAGING))])
+@router.get(
+    "/organizations",
+    summary="Paginated list of organizations",
+    dependencies=[Depends(only("search", "full_service", "full", *_PAGING))],
+)
 def list_organizations(
-    search: str | None = _text(), full_service: bool = False, full: bool = False, page: int | None = None,
-    per_page: int | None = None, format: str | None = Query(None, max_length=10), settings: Settings = APP_SETTINGS,
+    search: str | None = _text(),
+    full_service: bool = False,
+    full: bool = False,
+    page: int | None = None,
+    per_page: int | None = None,
+    format: str | None = Query(None, max_length=10),
+    settings: Settings = APP_SETTINGS,
 ):
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
@@ -251,8 +304,11 @@ def list_organizations(
     return _list(ids, lambda o: d.organization_object(o, full=full, full_service=full_service), page, per_page, fmt)
 
 
-@router.get("/organizations/{id}", summary="A fully nested organization with its services",
-            dependencies=[Depends(only("full_service"))])
+@router.get(
+    "/organizations/{id}",
+    summary="A fully nested organization with its services",
+    dependencies=[Depends(only("full_service"))],
+)
 def get_organization(id: str, full_service: bool = False, settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     if id not in d.organizations:
@@ -260,32 +316,64 @@ def get_organization(id: str, full_service: bool = False, settings: Settings = A
     return JSONResponse(d.organization_object(id, full=True, full_service=full_service))
 
 
-@router.get("/service_at_locations", summary="Paginated list of services at locations",
-            dependencies=[Depends(only("search", "taxonomy_term_id", "taxonomy_id", "organization_id",
-                                       "modified_after", "full", *_PAGING, "postcode", "proximity"))])
+@router.get(
+    "/service_at_locations",
+    summary="Paginated list of services at locations",
+    dependencies=[
+        Depends(
+            only(
+                "search",
+                "taxonomy_term_id",
+                "taxonomy_id",
+                "organization_id",
+                "modified_after",
+                "full",
+                *_PAGING,
+                "postcode",
+                "proximity",
+            )
+        )
+    ],
+)
 def list_service_at_locations(
-    search: str | None = _text(), taxonomy_term_id: str | None = _id(), taxonomy_id: str | None = _id(),
-    organization_id: str | None = _id(), modified_after: str | None = Query(None, max_length=40), full: bool = False,
-    page: int | None = None, per_page: int | None = None, format: str | None = Query(None, max_length=10),
-    postcode: str | None = _text(), proximity: str | None = Query(None, max_length=20),
+    search: str | None = _text(),
+    taxonomy_term_id: str | None = _id(),
+    taxonomy_id: str | None = _id(),
+    organization_id: str | None = _id(),
+    modified_after: str | None = Query(None, max_length=40),
+    full: bool = False,
+    page: int | None = None,
+    per_page: int | None = None,
+    format: str | None = Query(None, max_length=10),
+    postcode: str | None = _text(),
+    proximity: str | None = Query(None, max_length=20),
     settings: Settings = APP_SETTINGS,
 ):
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
-    keep = _service_filter(d, "service_at_location", _search(search), taxonomy_term_id, taxonomy_id,
-                           organization_id, _modified_after(modified_after))
+    keep = _service_filter(
+        d,
+        "service_at_location",
+        _search(search),
+        taxonomy_term_id,
+        taxonomy_id,
+        organization_id,
+        _modified_after(modified_after),
+    )
     ids = [sal_id for sal_id, sal in d.sals.items() if keep(sal_id, sal.get("service_id", ""))]
     metres = _proximity(proximity)
     if postcode is not None and postcode.strip():
         ids = _near(d, ids, postcode.strip(), metres, Path(settings.corpus_dir))
     elif metres is not None:
-        raise ApiError(400, "proximity_without_postcode", "« proximity » demande un « postcode ». / "
-                                                          "\"proximity\" needs a \"postcode\".")
+        raise ApiError(
+            400,
+            "proximity_without_postcode",
+            '« proximity » demande un « postcode ». / "proximity" needs a "postcode".',
+        )
     return _list(ids, lambda i: d.sal_object(i, full=full), page, per_page, fmt)
 
 
-@router.get("/service_at_locations/{id}", summary="A fully nested service at location",
-            dependencies=[Depends(only())])
+@router.get("/service_at_locations/{id}", summary="A fully nested service at location", dependencies=[Depends(only())])
 def get_service_at_location(id: str, settings: Settings = APP_SETTINGS):
     d = _directory(settings)
     if id not in d.sals:
@@ -293,10 +381,14 @@ def get_service_at_location(id: str, settings: Settings = APP_SETTINGS):
     return JSONResponse(d.sal_object(id, full=True, detail=True))
 
 
-@router.get("/taxonomies", summary="Paginated list of taxonomies",
-            dependencies=[Depends(only("search", *_PAGING))])
-def list_taxonomies(search: str | None = _text(), page: int | None = None, per_page: int | None = None,
-                    format: str | None = Query(None, max_length=10), settings: Settings = APP_SETTINGS):
+@router.get("/taxonomies", summary="Paginated list of taxonomies", dependencies=[Depends(only("search", *_PAGING))])
+def list_taxonomies(
+    search: str | None = _text(),
+    page: int | None = None,
+    per_page: int | None = None,
+    format: str | None = Query(None, max_length=10),
+    settings: Settings = APP_SETTINGS,
+):
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
     found = _search(search)
@@ -312,22 +404,33 @@ def get_taxonomy(id: str, settings: Settings = APP_SETTINGS):
     return JSONResponse(d.taxonomy_object(id))
 
 
-@router.get("/taxonomy_terms", summary="Paginated list of taxonomy terms",
-            dependencies=[Depends(only("search", *_PAGING, "taxonomy_id", "top_only", "parent_id"))])
+@router.get(
+    "/taxonomy_terms",
+    summary="Paginated list of taxonomy terms",
+    dependencies=[Depends(only("search", *_PAGING, "taxonomy_id", "top_only", "parent_id"))],
+)
 def list_taxonomy_terms(
-    search: str | None = _text(), page: int | None = None, per_page: int | None = None,
-    format: str | None = Query(None, max_length=10), taxonomy_id: str | None = _id(), top_only: bool = False,
-    parent_id: str | None = _id(), settings: Settings = APP_SETTINGS,
+    search: str | None = _text(),
+    page: int | None = None,
+    per_page: int | None = None,
+    format: str | None = Query(None, max_length=10),
+    taxonomy_id: str | None = _id(),
+    top_only: bool = False,
+    parent_id: str | None = _id(),
+    settings: Settings = APP_SETTINGS,
 ):
     """``top_only``: only the terms that have no parent (the top of each hierarchy)."""
     page, per_page, fmt = _paging(page, per_page, format)
     d = _directory(settings)
     found = _search(search)
-    ids = [t for t, term in d.terms.items()
-           if (not taxonomy_id or term.get("taxonomy_id") == taxonomy_id)
-           and (not top_only or not term.get("parent_id"))
-           and (not parent_id or term.get("parent_id") == parent_id)
-           and found(d.text.get(("taxonomy_term", t), ()))]
+    ids = [
+        t
+        for t, term in d.terms.items()
+        if (not taxonomy_id or term.get("taxonomy_id") == taxonomy_id)
+        and (not top_only or not term.get("parent_id"))
+        and (not parent_id or term.get("parent_id") == parent_id)
+        and found(d.text.get(("taxonomy_term", t), ()))
+    ]
     return _list(ids, lambda t: d.term_object(t, detail=False), page, per_page, fmt)
 
 
@@ -352,8 +455,11 @@ def _proximity(text: str | None) -> float | None:
     except ValueError:
         metres = math.nan
     if not math.isfinite(metres) or metres <= 0:
-        raise ApiError(400, "invalid_proximity", "« proximity » doit être un nombre de mètres positif. / "
-                                                 "\"proximity\" must be a positive number of metres.")
+        raise ApiError(
+            400,
+            "invalid_proximity",
+            '« proximity » doit être un nombre de mètres positif. / "proximity" must be a positive number of metres.',
+        )
     return metres
 
 
@@ -368,13 +474,16 @@ def _near(d: H.HsdsDirectory, ids: list[str], place: str, metres: float | None, 
     if loc.error or not loc.ok:
         msg = loc.message or {}
         code = loc.error or "unknown_place"
-        raise ApiError(LOCATION_STATUS.get(code, 400), code,
-                       " / ".join(x for x in (msg.get("fr"), msg.get("en")) if x) or code)
+        raise ApiError(
+            LOCATION_STATUS.get(code, 400), code, " / ".join(x for x in (msg.get("fr"), msg.get("en")) if x) or code
+        )
     codes = place_codes(loc, corpus_dir)
     kept = []
     for sal_id in ids:
-        areas = [{"type": a.get("extent_type", ""), "code": a.get("extent", "")}
-                 for a in d.service_areas.get(d.sals[sal_id].get("service_id", ""), ())]
+        areas = [
+            {"type": a.get("extent_type", ""), "code": a.get("extent", "")}
+            for a in d.service_areas.get(d.sals[sal_id].get("service_id", ""), ())
+        ]
         if serves({"service_areas": areas}, codes):
             kept.append(sal_id)
     located = [(i, d.locations.get(d.sals[i].get("location_id", ""), {})) for i in kept]
@@ -382,9 +491,12 @@ def _near(d: H.HsdsDirectory, ids: list[str], place: str, metres: float | None, 
     without = [i for i, loc_ in located if not ("latitude" in loc_ and "longitude" in loc_)]
     if not with_xy:
         return [] if metres is not None else without
-    dist_km = haversine_km(float(loc.latitude), float(loc.longitude),  # type: ignore[arg-type]
-                           np.array([x["latitude"] for _, x in with_xy], dtype=float),
-                           np.array([x["longitude"] for _, x in with_xy], dtype=float))
+    dist_km = haversine_km(
+        float(loc.latitude),
+        float(loc.longitude),  # type: ignore[arg-type]
+        np.array([x["latitude"] for _, x in with_xy], dtype=float),
+        np.array([x["longitude"] for _, x in with_xy], dtype=float),
+    )
     order = np.argsort(dist_km, kind="stable")
     nearest = [with_xy[k][0] for k in order if metres is None or dist_km[k] * 1000.0 <= metres]
     return nearest if metres is not None else nearest + without

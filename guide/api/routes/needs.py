@@ -15,7 +15,16 @@ def build(settings: Settings) -> APIRouter:
 
     @router.get("/v1/needs", response_model=list[NeedOut])
     def needs_route(engine: Engine = Depends(get_engine)) -> list[dict]:
-        return [NeedOut(id=n.id, label_fr=n.label_fr, label_en=n.label_en, description_fr=n.description_fr,
-                        description_en=n.description_en, lines=n.lines).model_dump() for n in engine.needs.values()]
+        return [
+            NeedOut(
+                id=n.id,
+                label_fr=n.label_fr,
+                label_en=n.label_en,
+                description_fr=n.description_fr,
+                description_en=n.description_en,
+                lines=n.lines,
+            ).model_dump()
+            for n in engine.needs.values()
+        ]
 
     return router

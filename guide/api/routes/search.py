@@ -18,8 +18,11 @@ from guide.settings import Settings
 def build(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["search"])
 
-    @router.get("/v1/search", response_model=list[Passage],
-                responses={**ERRORS, 503: {"model": ErrorBody, "description": "search is down (degraded mode)"}})
+    @router.get(
+        "/v1/search",
+        response_model=list[Passage],
+        responses={**ERRORS, 503: {"model": ErrorBody, "description": "search is down (degraded mode)"}},
+    )
     def search_route(
         q: str = Query(..., max_length=settings.api_max_query_chars),
         kind: Literal["declaration", "right", "helpline", "service", "all"] = "all",
@@ -33,10 +36,16 @@ def build(settings: Settings) -> APIRouter:
         except QueryError as exc:
             raise ApiError(400, exc.code, exc.message) from None
         if getattr(engine, "retrieval_error", None) or getattr(engine, "index", None) is None:
-            raise ApiError(503, "search_unavailable",
-                           "La recherche est indisponible pour le moment; réessayez plus tard. / "
-                           "Search is unavailable at the moment; please try again later.", {"Retry-After": "60"})
-        return [h.model_dump(exclude={"metadata", "rank_vector", "rank_bm25"})
-                for h in search(engine.index, cq.text, kind=kind, limit=limit)]
+            raise ApiError(
+                503,
+                "search_unavailable",
+                "La recherche est indisponible pour le moment; réessayez plus tard. / "
+                "Search is unavailable at the moment; please try again later.",
+                {"Retry-After": "60"},
+            )
+        return [
+            h.model_dump(exclude={"metadata", "rank_vector", "rank_bm25"})
+            for h in search(engine.index, cq.text, kind=kind, limit=limit)
+        ]
 
     return router

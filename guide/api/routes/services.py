@@ -32,8 +32,11 @@ def build(settings: Settings) -> APIRouter:
         loc = resolve(where, settings.corpus_dir)
         if loc.error:
             msg = loc.message or {}
-            raise ApiError(LOCATION_STATUS.get(loc.error, 400), loc.error,
-                           " / ".join(x for x in (msg.get("fr"), msg.get("en")) if x) or loc.error)
+            raise ApiError(
+                LOCATION_STATUS.get(loc.error, 400),
+                loc.error,
+                " / ".join(x for x in (msg.get("fr"), msg.get("en")) if x) or loc.error,
+            )
         try:
             services = services_near(loc, kind=kind, need=need, limit=limit, age=age, corpus_dir=settings.corpus_dir)
         except InvalidRequest as exc:

@@ -27,7 +27,17 @@ def render(d) -> list[str]:
             if x["id"] == EMERGENCY or label not in seen:
                 contacts.append(x)
                 seen.add(label)
-    return [d.engine.crisis_desk.compose(c.kinds, contacts, d.lang, c.urgent, tu=d.tu,
-                                         for_other=t.for_whom == "other", carried_over=c.carried_over,
-                                         degraded=d.engine.degraded, region=t.region,
-                                         max_words=CARRIED_MAX_WORDS if c.carried_over else CRISIS_MAX_WORDS)]
+    return [
+        d.engine.crisis_desk.compose(
+            c.kinds,
+            contacts,
+            d.lang,
+            c.urgent,
+            tu=d.tu,
+            for_other=t.for_whom == "other",
+            carried_over=c.carried_over,
+            degraded=d.engine.degraded,
+            region=t.region,
+            max_words=CARRIED_MAX_WORDS if c.carried_over else CRISIS_MAX_WORDS,
+        )
+    ]

@@ -16,7 +16,7 @@ def _flag(d, ok: bool) -> str:
 
 
 def _intake_text(d, s: dict) -> str:
-    """"819 780-2220, poste 48415 (de 8 h 30 à 16 h 30)", "1-833-422-2267 (… ) (à confirmer)"."""
+    """ "819 780-2220, poste 48415 (de 8 h 30 à 16 h 30)", "1-833-422-2267 (… ) (à confirmer)"."""
     hours = s.get("hours_fr" if d.lang == "fr" else "hours_en") if s.get("intake_hours") else None
     verified = (s.get("verified") or {}).get("intake_phone", True)
     return s["intake_phone"] + (f" ({hours})" if hours else "") + _flag(d, verified)
@@ -34,13 +34,19 @@ def render(d) -> list[str]:
         s = t.clscs[0]
         d.cite_service(s)
         km = s.get("distance_km")
-        km_text = (f"{km:.0f}" if km is not None and km >= 10 else f"{km:.1f}".replace(".", "," if d.lang == "fr" else ".")) if km is not None else "?"
+        km_text = (
+            (f"{km:.0f}" if km is not None and km >= 10 else f"{km:.1f}".replace(".", "," if d.lang == "fr" else "."))
+            if km is not None
+            else "?"
+        )
         if km is not None and km > FAR_KM:
             return [d.say(door["far"], name=s["name"], km=km_text, info_phone=phone)]
         intake = s.get("intake_phone")
         if intake and "near_intake" in door:
-            return [d.say(door["near_intake"], name=s["name"], km=km_text, intake=_intake_text(d, s), info_phone=phone),
-                    d.say(door["reach"], info_phone=phone)]
+            return [
+                d.say(door["near_intake"], name=s["name"], km=km_text, intake=_intake_text(d, s), info_phone=phone),
+                d.say(door["reach"], info_phone=phone),
+            ]
         out = [d.say(door["near"], name=s["name"], km=km_text, info_phone=phone)]
         if s.get("phone"):  # the CLSC's own (switchboard) number: "call or visit the CLSC"
             flag = _flag(d, (s.get("verified") or {}).get("phone", True))

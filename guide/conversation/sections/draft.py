@@ -36,17 +36,45 @@ class Draft:
         if r is None:
             return None
         excerpt = r.metadata.get(f"plain_{self.lang}") or r.text
-        self.citations.append(Citation(id=r.id, kind=kind, title=r.title, reference=r.reference,
-                                       excerpt=excerpt[:400], source=r.source.model_dump()))
+        self.citations.append(
+            Citation(
+                id=r.id,
+                kind=kind,
+                title=r.title,
+                reference=r.reference,
+                excerpt=excerpt[:400],
+                source=r.source.model_dump(),
+            )
+        )
         return len(self.citations)
 
     def cite_service(self, s: dict) -> None:
         if any(c.id == s["id"] for c in self.citations):
             return
-        excerpt = ", ".join(str(x) for x in (s.get("name"), s.get("phone"), *(s.get("phone_alternates") or []),
-                                             s.get("address"), s.get("municipality"), s.get("postal_code"),
-                                             s.get("hours")) if x)
-        self.citations.append(Citation(
-            id=s["id"], kind="service", title=s["name"], reference=s.get("source_url") or s.get("source", ""),
-            excerpt=excerpt, source={"name": s.get("source", ""), "url": s.get("source_url") or "",
-                                     "date": s.get("assured_date") or ""}))
+        excerpt = ", ".join(
+            str(x)
+            for x in (
+                s.get("name"),
+                s.get("phone"),
+                *(s.get("phone_alternates") or []),
+                s.get("address"),
+                s.get("municipality"),
+                s.get("postal_code"),
+                s.get("hours"),
+            )
+            if x
+        )
+        self.citations.append(
+            Citation(
+                id=s["id"],
+                kind="service",
+                title=s["name"],
+                reference=s.get("source_url") or s.get("source", ""),
+                excerpt=excerpt,
+                source={
+                    "name": s.get("source", ""),
+                    "url": s.get("source_url") or "",
+                    "date": s.get("assured_date") or "",
+                },
+            )
+        )

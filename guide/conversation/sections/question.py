@@ -10,11 +10,17 @@ from guide.text import fold
 WRITERS_PARENTS = re.compile(r"\b(mes|my) parents\b")
 
 PRINCIPLE_2 = "decl-principe-2-1"
-SOURCE = {"referral": (PRINCIPLE_2, "declaration"), "free": (PRINCIPLE_2, "declaration"),
-          "waiting": (PRINCIPLE_2, "declaration"), "english": ("right-english-services", "right"),
-          "file_access": ("right-record-access", "right"), "complaint": ("right-complaint-path", "right"),
-          "consent": ("right-consent", "right"), "confidentiality": ("right-record-access", "right"),
-          "emergency_care": ("right-emergency-care", "right")}
+SOURCE = {
+    "referral": (PRINCIPLE_2, "declaration"),
+    "free": (PRINCIPLE_2, "declaration"),
+    "waiting": (PRINCIPLE_2, "declaration"),
+    "english": ("right-english-services", "right"),
+    "file_access": ("right-record-access", "right"),
+    "complaint": ("right-complaint-path", "right"),
+    "consent": ("right-consent", "right"),
+    "confidentiality": ("right-record-access", "right"),
+    "emergency_care": ("right-emergency-care", "right"),
+}
 INFO_SANTE = "line-info-sante-811-option-1"
 EMERGENCY = "line-urgence-9-1-1"
 

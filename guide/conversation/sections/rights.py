@@ -8,8 +8,12 @@ from guide.conversation.sections.question import SOURCE
 
 # the question's answer already says what this right would ("no waiting list… ask for a reassessment
 # or complain"; "the commissioner, then the CAAP")
-SAID_BY_QUESTION = {("waiting", "right-adequate-services"), ("waiting", "right-complaint-path"),
-                    ("complaint", "right-adequate-services"), ("file_access", "right-complaint-path")}
+SAID_BY_QUESTION = {
+    ("waiting", "right-adequate-services"),
+    ("waiting", "right-complaint-path"),
+    ("complaint", "right-adequate-services"),
+    ("file_access", "right-complaint-path"),
+}
 
 
 def render(d) -> list[str]:

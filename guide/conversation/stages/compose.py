@@ -32,8 +32,13 @@ def run(turn, engine) -> None:
         turn.notices.append(engine.crisis_desk.prose[lang]["degraded"])
 
     # ask once where the person lives, when it changes the answer (never before a call to 911)
-    if (turn.location is None or turn.location.error is not None) and "location" not in st.asked and turn.text \
-            and not turn.other_language and not (c.detected and c.urgent):
+    if (
+        (turn.location is None or turn.location.error is not None)
+        and "location" not in st.asked
+        and turn.text
+        and not turn.other_language
+        and not (c.detected and c.urgent)
+    ):
         turn.follow_up = d.say(engine.prose["follow_up_location"])
         st.asked.append("location")
 
@@ -52,7 +57,7 @@ def run(turn, engine) -> None:
             parts.append(T["empty"])
         after = c.detected and c.carried_over
         rendered: list[tuple[object, list[str]]] = []
-        for section in (AFTER_CRISIS if after else EVERYDAY):
+        for section in AFTER_CRISIS if after else EVERYDAY:
             out = section.render(d)
             if after and section is door and turn.question:
                 out = out[:1]  # the question's answer already says how to reach Info-Social
@@ -69,8 +74,20 @@ def run(turn, engine) -> None:
     turn.citations = d.citations
     loc = turn.location
     turn.answer = Answer(
-        language=lang, crisis=c, answer=turn.text_out, services=turn.services, citations=turn.citations,
-        needs=turn.active_needs, follow_up=turn.follow_up, location=loc.model_dump() if loc is not None else None,
-        state=st, notices=turn.notices, bilingual=turn.other_language or not turn.text,
-        for_whom=turn.for_whom, young=turn.young, question=turn.question, right=turn.right,
-        degraded=engine.retrieval_error)
+        language=lang,
+        crisis=c,
+        answer=turn.text_out,
+        services=turn.services,
+        citations=turn.citations,
+        needs=turn.active_needs,
+        follow_up=turn.follow_up,
+        location=loc.model_dump() if loc is not None else None,
+        state=st,
+        notices=turn.notices,
+        bilingual=turn.other_language or not turn.text,
+        for_whom=turn.for_whom,
+        young=turn.young,
+        question=turn.question,
+        right=turn.right,
+        degraded=engine.retrieval_error,
+    )

@@ -9,16 +9,30 @@ from functools import lru_cache
 
 from guide.text import QC_FORMS, detect_language, tokens
 
-_OTHER_SCRIPTS = re.compile(r"[\u0600-\u06ff\u0590-\u05ff\u4e00-\u9fff\u3040-\u30ff\u0400-\u04ff\u0900-\u097f\uac00-\ud7af]")
+_OTHER_SCRIPTS = re.compile(
+    r"[\u0600-\u06ff\u0590-\u05ff\u4e00-\u9fff\u3040-\u30ff\u0400-\u04ff\u0900-\u097f\uac00-\ud7af]"
+)
 
 
 @lru_cache(maxsize=1)
 def _world_detector():
     from lingua import Language, LanguageDetectorBuilder
 
-    langs = [Language.FRENCH, Language.ENGLISH, Language.SPANISH, Language.PORTUGUESE, Language.ITALIAN,
-             Language.GERMAN, Language.ARABIC, Language.CHINESE, Language.RUSSIAN, Language.VIETNAMESE,
-             Language.TAGALOG, Language.PERSIAN, Language.HAITIAN_CREOLE if hasattr(Language, "HAITIAN_CREOLE") else Language.DUTCH]
+    langs = [
+        Language.FRENCH,
+        Language.ENGLISH,
+        Language.SPANISH,
+        Language.PORTUGUESE,
+        Language.ITALIAN,
+        Language.GERMAN,
+        Language.ARABIC,
+        Language.CHINESE,
+        Language.RUSSIAN,
+        Language.VIETNAMESE,
+        Language.TAGALOG,
+        Language.PERSIAN,
+        Language.HAITIAN_CREOLE if hasattr(Language, "HAITIAN_CREOLE") else Language.DUTCH,
+    ]
     return LanguageDetectorBuilder.from_languages(*langs).build()
 
 
@@ -50,6 +64,7 @@ def choose(text: str, lang: str | None, state_lang: str | None, place_only: bool
 def run(turn, engine) -> None:
     st = turn.state
     turn.language = choose(turn.text, turn.lang_requested, st.language, turn.place_only)
-    turn.other_language = bool(turn.text) and not turn.lang_requested and not turn.place_only \
-        and is_other_language(turn.text)
+    turn.other_language = (
+        bool(turn.text) and not turn.lang_requested and not turn.place_only and is_other_language(turn.text)
+    )
     st.language = turn.language  # follow the person; switch when they switch

@@ -41,7 +41,9 @@ def run(turn, engine) -> None:
         direct = resolve(text, corpus) if len(text) <= 60 else None
         if direct is not None and direct.error is None:
             location, turn.place_only = direct, short
-        elif direct is not None and direct.error in ("outside_quebec", "invalid_postal_code") and len(tokens(text)) <= 4:
+        elif (
+            direct is not None and direct.error in ("outside_quebec", "invalid_postal_code") and len(tokens(text)) <= 4
+        ):
             location, turn.place_only = direct, True
         else:
             location = find_place(text, corpus)

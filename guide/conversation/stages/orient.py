@@ -91,8 +91,15 @@ def crisis_of(engine, turn) -> Crisis:
             if line and line["id"] not in ids:
                 line["label"] = desk.label(line, turn.language)
                 contacts.append(line)
-    return Crisis(detected=True, kind=kinds[0], kinds=kinds, method=triage.method if now else "carried_over",
-                  contacts=contacts, urgent=bool(now) and desk.urgent(turn.text, kinds), carried_over=not now)
+    return Crisis(
+        detected=True,
+        kind=kinds[0],
+        kinds=kinds,
+        method=triage.method if now else "carried_over",
+        contacts=contacts,
+        urgent=bool(now) and desk.urgent(turn.text, kinds),
+        carried_over=not now,
+    )
 
 
 def masked(engine, text: str) -> str:
@@ -127,8 +134,9 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
         need = engine.needs.get(nid)
         # a line with no cue rule follows its need only when that need is the best match: a secondary
         # need ("je paye le loyer" beside a grief) does not bring the housing tribunal
-        wanted += [lid for lid in (need.lines if need else [])
-                   if lid not in wanted and (rank == 0 or lid in engine.cues.lines)]
+        wanted += [
+            lid for lid in (need.lines if need else []) if lid not in wanted and (rank == 0 or lid in engine.cues.lines)
+        ]
     # a line the place itself calls for (Hope for Wellness in a Cree or Inuit community): after the
     # need's own line, before the others
     for lid in engine.cues.place_lines(turn.location):
@@ -147,13 +155,19 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
             continue
         if lid in YOUTH_LINES and any(c["id"] in YOUTH_LINES for c in chosen):
             continue  # one youth line is enough
-        group = lid[len(GROUP_PREFIX):] if lid.startswith(GROUP_PREFIX) else None
+        group = lid[len(GROUP_PREFIX) :] if lid.startswith(GROUP_PREFIX) else None
         if turn.text and not turn.place_only:
             rule = engine.cues.lines.get(lid)
-            own_need = lid in forced or (rule is not None and rule.offer_on_cue and lid in top_lines
-                                         and not rule.unless_in(cue_src) and not (rule.not_young and turn.young))
-            if not own_need and not engine.cues.line_allowed(lid, cue_src, turn.young, turn.needs[:1],
-                                                             turn.for_whom != "other", turn.location):
+            own_need = lid in forced or (
+                rule is not None
+                and rule.offer_on_cue
+                and lid in top_lines
+                and not rule.unless_in(cue_src)
+                and not (rule.not_young and turn.young)
+            )
+            if not own_need and not engine.cues.line_allowed(
+                lid, cue_src, turn.young, turn.needs[:1], turn.for_whom != "other", turn.location
+            ):
                 continue
             if group:
                 cued_groups.append(group)
@@ -164,8 +178,13 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
         else:
             found = [desk.line(lid, region, turn.location)]
         for line in found:
-            if line is None or not line.get("phone") or (line.get("regional") and not region) \
-                    or line["id"] in exclude or any(c["id"] == line["id"] for c in chosen):
+            if (
+                line is None
+                or not line.get("phone")
+                or (line.get("regional") and not region)
+                or line["id"] in exclude
+                or any(c["id"] == line["id"] for c in chosen)
+            ):
                 continue
             chosen.append(line)
             if len(chosen) >= MAX_LINES:

@@ -47,21 +47,47 @@ def render_map(services: list, a: Answer) -> None:
     located = [s for s in services if g.extra(s, "latitude") is not None and g.extra(s, "longitude") is not None]
     if not located:
         return
-    pts = [{"lat": g.extra(s, "latitude"), "lon": g.extra(s, "longitude"), "name": s.name, "label": str(i),
-            "color": [29, 78, 216]} for i, s in enumerate(located, 1)]
+    pts = [
+        {
+            "lat": g.extra(s, "latitude"),
+            "lon": g.extra(s, "longitude"),
+            "name": s.name,
+            "label": str(i),
+            "color": [29, 78, 216],
+        }
+        for i, s in enumerate(located, 1)
+    ]
     loc = g.location_of(a.location)
     if loc is not None and loc.error is None and loc.latitude is not None and loc.longitude is not None:
-        pts.append({"lat": loc.latitude, "lon": loc.longitude, "name": loc.resolved or "", "label": "",
-                    "color": [180, 35, 24]})
+        pts.append(
+            {"lat": loc.latitude, "lon": loc.longitude, "name": loc.resolved or "", "label": "", "color": [180, 35, 24]}
+        )
     df = pd.DataFrame(pts)
     view = pdk.data_utils.compute_view(df[["lon", "lat"]].values.tolist())
     view.zoom = max(4, min(int(view.zoom), 12))
     layers = [
-        pdk.Layer("ScatterplotLayer", df, get_position="[lon, lat]", get_fill_color="color", get_radius=80,
-                  radius_min_pixels=8, stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=2,
-                  pickable=True),
-        pdk.Layer("TextLayer", df, get_position="[lon, lat]", get_text="label", get_size=18,
-                  get_color=[17, 24, 39], get_pixel_offset=[0, -22], font_weight=700),
+        pdk.Layer(
+            "ScatterplotLayer",
+            df,
+            get_position="[lon, lat]",
+            get_fill_color="color",
+            get_radius=80,
+            radius_min_pixels=8,
+            stroked=True,
+            get_line_color=[255, 255, 255],
+            line_width_min_pixels=2,
+            pickable=True,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            df,
+            get_position="[lon, lat]",
+            get_text="label",
+            get_size=18,
+            get_color=[17, 24, 39],
+            get_pixel_offset=[0, -22],
+            font_weight=700,
+        ),
     ]
     st.markdown(f"**:material/map: {g.md(Ls['map_title'])}**")
     st.pydeck_chart(pdk.Deck(layers=layers, initial_view_state=view, tooltip={"text": "{name}"}), height=300)
@@ -159,8 +185,12 @@ def run_turn(message: str, where: str | None) -> None:
 st.title(L["citizen_title"])
 st.markdown(L["citizen_intro"])
 if ss["turns"]:
-    st.button(f":material/refresh: {L['new_conversation']}", on_click=new_conversation, help=L["new_conversation_help"],
-              key="new_conversation")
+    st.button(
+        f":material/refresh: {L['new_conversation']}",
+        on_click=new_conversation,
+        help=L["new_conversation_help"],
+        key="new_conversation",
+    )
 
 for n, turn in enumerate(ss["turns"]):
     if turn["role"] == "user":
@@ -185,8 +215,14 @@ with st.bottom:
             st.caption(L["place_known"].format(place=g.md(known.resolved)))
         with st.form("place_form", border=False, enter_to_submit=True):
             with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-                st.text_input(L["place_label"], key="place_input", placeholder=L["place_placeholder"], max_chars=120,
-                              label_visibility="collapsed", width="stretch")
+                st.text_input(
+                    L["place_label"],
+                    key="place_input",
+                    placeholder=L["place_placeholder"],
+                    max_chars=120,
+                    label_visibility="collapsed",
+                    width="stretch",
+                )
                 place_sent = st.form_submit_button(L["place_submit"], icon=":material/location_on:")
     prompt = st.chat_input(L["chat_placeholder"], max_chars=MAX_MESSAGE_CHARS, key="chat")
 

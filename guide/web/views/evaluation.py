@@ -72,15 +72,20 @@ def show_metrics(report: dict, T: dict) -> None:
     items = report.get("headline") or []
     for start in range(0, len(items), 4):
         cols = st.columns(4)
-        for col, h in zip(cols, items[start:start + 4], strict=False):  # the last row may be short
+        for col, h in zip(cols, items[start : start + 4], strict=False):  # the last row may be short
             gv, b = h.get("guide"), h.get("baseline")
             delta = None
             if gv is not None and b is not None:
                 d = gv - b
                 delta = f"{d:+.3f}" if h["kind"] == "rate" and not h["unit"] else f"{d:+.1f} {h['unit']}".strip()
-            col.metric(h["label"], fmt(gv, h["unit"], h["kind"]), delta,
-                       delta_color="normal" if h["better"] == "higher" else "inverse",
-                       help=T["baseline"].format(value=fmt(b, h["unit"], h["kind"])), border=True)
+            col.metric(
+                h["label"],
+                fmt(gv, h["unit"], h["kind"]),
+                delta,
+                delta_color="normal" if h["better"] == "higher" else "inverse",
+                help=T["baseline"].format(value=fmt(b, h["unit"], h["kind"])),
+                border=True,
+            )
 
 
 def run_small(T: dict) -> None:
@@ -88,8 +93,12 @@ def run_small(T: dict) -> None:
     out_dir = REPORTS_DIR / time.strftime("%Y%m%d-%H%M%S")
     out_dir.mkdir(parents=True, exist_ok=True)
     log = (out_dir / "run.log").open("w", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "guide.cli_evaluate", "--set", "small", "--out", str(out_dir)],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "guide.cli_evaluate", "--set", "small", "--out", str(out_dir)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(ROOT),
+    )
     bar = st.progress(0.0, text=T["running"])
     started = time.time()
     while proc.poll() is None and time.time() - started < RUN_TIMEOUT_S:
@@ -120,8 +129,13 @@ def show_report(T: dict) -> None:
         return
     names = [d.name for d in dirs]
     default = names.index(st.session_state["eval_report"]) if st.session_state.get("eval_report") in names else 0
-    choice = st.selectbox(T["choose"], names, index=default, key="eval_choice",
-                          format_func=lambda n: f"{n} ({T['latest']})" if n == names[0] else n)
+    choice = st.selectbox(
+        T["choose"],
+        names,
+        index=default,
+        key="eval_choice",
+        format_func=lambda n: f"{n} ({T['latest']})" if n == names[0] else n,
+    )
     chosen = REPORTS_DIR / choice
     try:
         report = json.loads((chosen / "report.json").read_text(encoding="utf-8"))
@@ -131,19 +145,29 @@ def show_report(T: dict) -> None:
 
     meta = report.get("meta", {})
     counts = meta.get("counts", {})
-    st.caption(T["set"].format(set=meta.get("set"), started=meta.get("started"), duration=meta.get("duration_s"),
-                               messages=counts.get("messages"), heldout=counts.get("heldout"),
-                               dialogues=counts.get("dialogues"), questions=counts.get("questions")))
+    st.caption(
+        T["set"].format(
+            set=meta.get("set"),
+            started=meta.get("started"),
+            duration=meta.get("duration_s"),
+            messages=counts.get("messages"),
+            heldout=counts.get("heldout"),
+            dialogues=counts.get("dialogues"),
+            questions=counts.get("questions"),
+        )
+    )
     show_metrics(report, T)
 
     st.subheader(T["files"])
     cols = st.columns(3)
-    for col, (name, mime) in zip(cols, (("report.html", "text/html"), ("report.json", "application/json"),
-                                         ("answers.csv", "text/csv")), strict=True):
+    for col, (name, mime) in zip(
+        cols,
+        (("report.html", "text/html"), ("report.json", "application/json"), ("answers.csv", "text/csv")),
+        strict=True,
+    ):
         path = chosen / name
         if path.is_file():
-            col.download_button(name, data=path.read_bytes(), file_name=f"{choice}-{name}", mime=mime,
-                                key=f"dl_{name}")
+            col.download_button(name, data=path.read_bytes(), file_name=f"{choice}-{name}", mime=mime, key=f"dl_{name}")
 
     html_path = chosen / "report.html"
     if html_path.is_file():
@@ -178,13 +202,21 @@ def feedback_table(lang: str, T: dict) -> pd.DataFrame | None:
     def reasons(r: dict) -> str:
         return "; ".join(f"{L['feedback_reason_' + k]} ({r[k]})" for k in REASONS if r.get(k))
 
-    return pd.DataFrame([{
-        T["col_kind"]: T[f"kind_{r['kind']}"],
-        T["col_need"]: T["none_value"] if r["need"] == NONE else needs.get(r["need"], r["need"]),
-        T["col_region"]: region(r["region"]),
-        T["col_votes"]: r["votes"], T["col_useful"]: r["useful"], T["col_not_useful"]: r["not_useful"],
-        T["col_share"]: r["share"], T["col_reasons"]: reasons(r["reasons"]),
-    } for r in rows])
+    return pd.DataFrame(
+        [
+            {
+                T["col_kind"]: T[f"kind_{r['kind']}"],
+                T["col_need"]: T["none_value"] if r["need"] == NONE else needs.get(r["need"], r["need"]),
+                T["col_region"]: region(r["region"]),
+                T["col_votes"]: r["votes"],
+                T["col_useful"]: r["useful"],
+                T["col_not_useful"]: r["not_useful"],
+                T["col_share"]: r["share"],
+                T["col_reasons"]: reasons(r["reasons"]),
+            }
+            for r in rows
+        ]
+    )
 
 
 def show_feedback(lang: str, T: dict) -> None:
@@ -199,10 +231,16 @@ def show_feedback(lang: str, T: dict) -> None:
     total, useful = int(table[T["col_votes"]].sum()), int(table[T["col_useful"]].sum())
     share = f"{100 * useful / total:.0f} %" if total else "—"
     st.caption(T["feedback_total"].format(total=total, share=share))
-    st.dataframe(table, hide_index=True, width="stretch", key="eval_feedback_table", column_config={
-        T["col_share"]: st.column_config.NumberColumn(format="percent"),
-        T["col_reasons"]: st.column_config.TextColumn(width="large"),
-    })
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="eval_feedback_table",
+        column_config={
+            T["col_share"]: st.column_config.NumberColumn(format="percent"),
+            T["col_reasons"]: st.column_config.TextColumn(width="large"),
+        },
+    )
 
 
 st.set_page_config(layout="wide")  # the embedded report is 1180 px wide

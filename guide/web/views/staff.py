@@ -46,11 +46,16 @@ st.caption(L["staff_intro"])
 
 c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
 place = c1.text_input(L["staff_place"], key="staff_place", placeholder=L["staff_place_placeholder"], max_chars=120)
-need = c2.selectbox(L["staff_need"], options=[None, *need_label], key="staff_need",
-                    format_func=lambda v: L["staff_all_needs"] if v is None else need_label.get(v, v))
+need = c2.selectbox(
+    L["staff_need"],
+    options=[None, *need_label],
+    key="staff_need",
+    format_func=lambda v: L["staff_all_needs"] if v is None else need_label.get(v, v),
+)
 c3, c4 = st.columns(2)
-age = c3.number_input(L["staff_age"], min_value=0, max_value=130, value=None, step=1, key="staff_age",
-                      help=L["staff_age_help"])
+age = c3.number_input(
+    L["staff_age"], min_value=0, max_value=130, value=None, step=1, key="staff_age", help=L["staff_age_help"]
+)
 limit = c4.number_input(L["staff_limit"], min_value=1, max_value=20, value=5, step=1, key="staff_limit")
 
 if place and place.strip():
@@ -65,8 +70,17 @@ if place and place.strip():
             st.pills(L["staff_suggestions"], options=loc.suggestions, key="staff_suggestion", on_change=use_suggestion)
     else:
         try:
-            found = [g.as_service(s) for s in services_near(loc, kind="all", need=need, limit=int(limit),
-                                                            age=None if age is None else int(age), corpus_dir=corpus)]
+            found = [
+                g.as_service(s)
+                for s in services_near(
+                    loc,
+                    kind="all",
+                    need=need,
+                    limit=int(limit),
+                    age=None if age is None else int(age),
+                    corpus_dir=corpus,
+                )
+            ]
         except InvalidRequest as exc:
             st.error(exc.message.get(lang, exc.message["fr"]))
             found = []
@@ -83,23 +97,35 @@ if place and place.strip():
             with_phone = any(s.phone for s in located)  # the M02 file has none: no empty column
             with_intake = any(g.extra(s, "intake_phone") for s in located)
             with_walk_in = any(g.extra(s, "walk_in") for s in located)
-            st.dataframe(pd.DataFrame([{
-                L["col_name"]: s.name, L["col_address"]: where_cell(s),
-                L["col_distance"]: s.distance_km,
-                **({L["col_phone"]: phone_cell(s)} if with_phone else {}),
-                **({L["col_intake"]: g.extra(s, "intake_phone", "")} if with_intake else {}),
-                **({L["col_walk_in"]: g.extra(s, "walk_in", "")} if with_walk_in else {}),
-                **({L["col_verified"]: str(g.extra(s, "verification", ""))} if with_intake else {}),
-                L["col_territory"]: L["yes"] if g.extra(s, "in_territory") else "",
-                L["col_no_referral"]: L["yes"] if s.no_referral else L["no"],
-            } for s in located]), hide_index=True, width="stretch", key="staff_located_table", column_config={
-                L["col_name"]: st.column_config.TextColumn(width=380),
-                L["col_address"]: st.column_config.TextColumn(width=350),
-                L["col_distance"]: st.column_config.NumberColumn(width=110, format="%.1f"),
-                L["col_phone"]: st.column_config.TextColumn(width="medium"),
-                L["col_territory"]: st.column_config.TextColumn(width=120),
-                L["col_no_referral"]: st.column_config.TextColumn(width=120),
-            })
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            L["col_name"]: s.name,
+                            L["col_address"]: where_cell(s),
+                            L["col_distance"]: s.distance_km,
+                            **({L["col_phone"]: phone_cell(s)} if with_phone else {}),
+                            **({L["col_intake"]: g.extra(s, "intake_phone", "")} if with_intake else {}),
+                            **({L["col_walk_in"]: g.extra(s, "walk_in", "")} if with_walk_in else {}),
+                            **({L["col_verified"]: str(g.extra(s, "verification", ""))} if with_intake else {}),
+                            L["col_territory"]: L["yes"] if g.extra(s, "in_territory") else "",
+                            L["col_no_referral"]: L["yes"] if s.no_referral else L["no"],
+                        }
+                        for s in located
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+                key="staff_located_table",
+                column_config={
+                    L["col_name"]: st.column_config.TextColumn(width=380),
+                    L["col_address"]: st.column_config.TextColumn(width=350),
+                    L["col_distance"]: st.column_config.NumberColumn(width=110, format="%.1f"),
+                    L["col_phone"]: st.column_config.TextColumn(width="medium"),
+                    L["col_territory"]: st.column_config.TextColumn(width=120),
+                    L["col_no_referral"]: st.column_config.TextColumn(width=120),
+                },
+            )
             if not all(s.phone for s in located):
                 st.caption(L["staff_no_phone_note"])
         else:
@@ -107,18 +133,30 @@ if place and place.strip():
 
         st.subheader(L["staff_lines"])
         if lines:
-            st.dataframe(pd.DataFrame([{
-                L["col_name"]: g.display_name(s, lang),
-                L["col_phone"]: " / ".join([phone_cell(s), *g.extra(s, "phone_alternates", [])]),
-                L["col_text"]: g.extra(s, "text_sms", ""), L["col_hours"]: g.hours_text(s, lang),
-                L["col_verified"]: verification_cell(s),
-            } for s in lines]), hide_index=True, width="stretch", key="staff_lines_table", column_config={
-                L["col_name"]: st.column_config.TextColumn(width="large"),
-                L["col_phone"]: st.column_config.TextColumn(width="medium"),
-                L["col_text"]: st.column_config.TextColumn(width="small"),
-                L["col_hours"]: st.column_config.TextColumn(width="medium"),
-                L["col_verified"]: st.column_config.TextColumn(width="medium"),
-            })
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            L["col_name"]: g.display_name(s, lang),
+                            L["col_phone"]: " / ".join([phone_cell(s), *g.extra(s, "phone_alternates", [])]),
+                            L["col_text"]: g.extra(s, "text_sms", ""),
+                            L["col_hours"]: g.hours_text(s, lang),
+                            L["col_verified"]: verification_cell(s),
+                        }
+                        for s in lines
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+                key="staff_lines_table",
+                column_config={
+                    L["col_name"]: st.column_config.TextColumn(width="large"),
+                    L["col_phone"]: st.column_config.TextColumn(width="medium"),
+                    L["col_text"]: st.column_config.TextColumn(width="small"),
+                    L["col_hours"]: st.column_config.TextColumn(width="medium"),
+                    L["col_verified"]: st.column_config.TextColumn(width="medium"),
+                },
+            )
 
         copy_lines = []
         for s in located:
@@ -139,12 +177,18 @@ if place and place.strip():
 
 st.divider()
 st.subheader(L["staff_search_title"])
-kinds = {"right": L["kind_right"], "declaration": L["kind_declaration"], "helpline": L["kind_line"],
-         "all": L["kind_all"]}
+kinds = {
+    "right": L["kind_right"],
+    "declaration": L["kind_declaration"],
+    "helpline": L["kind_line"],
+    "all": L["kind_all"],
+}
 s1, s2 = st.columns([3, 2], vertical_alignment="bottom")
 query = s1.text_input(L["staff_search"], key="staff_query", placeholder=L["staff_search_placeholder"], max_chars=500)
-kind: str = s2.selectbox(L["staff_search_kind"], options=list(kinds.keys()), format_func=lambda k: kinds[k],
-                         key="staff_kind") or "all"
+kind: str = (
+    s2.selectbox(L["staff_search_kind"], options=list(kinds.keys()), format_func=lambda k: kinds[k], key="staff_kind")
+    or "all"
+)
 if query and query.strip():
     hits = None
     try:
