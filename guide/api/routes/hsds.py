@@ -491,9 +491,10 @@ def _near(d: H.HsdsDirectory, ids: list[str], place: str, metres: float | None, 
     without = [i for i, loc_ in located if not ("latitude" in loc_ and "longitude" in loc_)]
     if not with_xy:
         return [] if metres is not None else without
+    assert loc.latitude is not None and loc.longitude is not None  # a resolved place always has its position
     dist_km = haversine_km(
         float(loc.latitude),
-        float(loc.longitude),  # type: ignore[arg-type]
+        float(loc.longitude),
         np.array([x["latitude"] for _, x in with_xy], dtype=float),
         np.array([x["longitude"] for _, x in with_xy], dtype=float),
     )

@@ -474,7 +474,7 @@ def test_coverage_script_runs() -> None:
     import subprocess
     import sys
 
-    script = Path(__file__).resolve().parents[1] / "scripts" / "coverage.py"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "coverage.py"
     out = subprocess.run([sys.executable, str(script), "--json"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
