@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from guide.text import fold
@@ -322,9 +323,61 @@ class Record:
 
     def hours_keys(self) -> set[str]:
         if self.hours is None:
-            folded = _same_len_fold(self.text)
-            self.hours = _grants({f.key for f in _hours_facts(self.text, folded, list(folded))})
+            self.hours = set(_hours_keys_of(self.text))
         return self.hours
+
+
+@lru_cache(maxsize=4096)
+def _hours_keys_of(text: str) -> frozenset[str]:
+    """The hours a record's text grants (the same few thousand directory texts come back on every
+    answer: computed once each; record text, never a person's words)."""
+    folded = _same_len_fold(text)
+    return frozenset(_grants({f.key for f in _hours_facts(text, folded, list(folded))}))
+
+
+@lru_cache(maxsize=4096)
+def _service_parts(
+    text: str, phones_given: tuple[str, ...], names_given: tuple[str, ...], address: str | None
+) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """Phones, normalised names and addresses of a service record (cached by its text)."""
+    phones = {phone_key(p) for p in phones_given if p}
+    phones |= {phone_key(m.group(0)) for m in PHONE.finditer(text)}
+    names = tuple(norm(n) for n in names_given if n and len(norm(n)) >= 3)
+    addr = (norm(address.split("(")[0]),) if address else ()
+    return frozenset(p for p in phones if p), names, addr
+
+
+@dataclass(frozen=True)
+class _TextFacts:
+    folded: str
+    norm: str
+    phones: frozenset[str]
+    numbers: frozenset[str]
+    articles: frozenset[str]
+    postal: frozenset[str]
+    vanity: frozenset[str]
+    extensions: frozenset[str]
+    links: str
+
+
+@lru_cache(maxsize=8192)
+def _text_facts(text: str) -> _TextFacts:
+    """What one record's text supports (record and place texts only, never a person's words)."""
+    folded = fold(text)
+    articles: set[str] = set()
+    for m in ARTICLE.finditer(folded):
+        articles |= article_numbers(m.group(1) + (m.group(2) or ""))
+    return _TextFacts(
+        folded=folded,
+        norm=norm(text),
+        phones=frozenset(phone_key(m.group(0)) for m in PHONE.finditer(text)),
+        numbers=frozenset(re.findall(r"\d+", URL.sub(" ", folded))),
+        articles=frozenset(articles),
+        postal=frozenset(re.sub(r"[\s-]", "", m.group(0)) for m in POSTAL.finditer(folded)),
+        vanity=frozenset(norm(m.group(0)) for m in VANITY.finditer(text)),
+        extensions=frozenset(m.group(2) for m in EXTENSION.finditer(folded)),
+        links=_link_text(text),
+    )
 
 
 class Support:
@@ -343,11 +396,13 @@ class Support:
         self.records: list[Record] = []
         for s in services:
             text = "\n".join(_flat([s.get(k) for k in _SERVICE_FIELDS]))
-            phones = {phone_key(p) for p in _flat([s.get("phone"), s.get("phone_alternates"), s.get("text_sms")]) if p}
-            phones |= {phone_key(m.group(0)) for m in PHONE.finditer(text)}
-            names = [norm(n) for n in (s.get("name"), s.get("name_en")) if n and len(norm(n)) >= 3]
-            addr = [norm(a.split("(")[0]) for a in (s.get("address"),) if a]
-            rec = Record(text, {p for p in phones if p}, names, addr)
+            phones, names, addr = _service_parts(
+                text,
+                tuple(str(p) for p in _flat([s.get("phone"), s.get("phone_alternates"), s.get("text_sms")]) if p),
+                tuple(str(n) for n in (s.get("name"), s.get("name_en")) if n),
+                s.get("address") or None,
+            )
+            rec = Record(text, set(phones), list(names), list(addr))
             by_id[s.get("id")] = rec
             self.records.append(rec)
         for n, c in enumerate(_get(answer, "citations", []) or [], 1):
@@ -363,20 +418,22 @@ class Support:
         if isinstance(loc, dict) and isinstance(loc.get("message"), dict):
             # the place module's own message ("donnez un code postal (ex. H2L 3C3)"), derived server-side
             self.echo += " " + " ".join(str(v) for v in loc["message"].values())
-        self.text = "\n".join([r.text for r in self.records] + [self.echo])
-        self.folded = fold(self.text)
-        self.norm = f" {norm(self.text)} "
+        parts = [r.text for r in self.records] + [self.echo]
+        self.text = "\n".join(parts)
+        # each record's facts are computed once per distinct text (the directory's texts come back on
+        # every answer) and joined: the same as computing them on the whole text, without its cost
+        facts = [_text_facts(t) for t in parts]
+        self.folded = "\n".join(f.folded for f in facts)
+        self.norm = " " + " ".join(f.norm for f in facts if f.norm) + " "
         self.phones = set().union(*(r.phones for r in self.records)) if self.records else set()
-        self.phones |= {phone_key(m.group(0)) for m in PHONE.finditer(self.text)}
-        self.numbers = set(re.findall(r"\d+", URL.sub(" ", self.folded)))  # not the digits of a link
+        self.phones |= set().union(*(f.phones for f in facts))
+        self.numbers = set().union(*(f.numbers for f in facts))  # not the digits of a link
         self.distances = {float(s["distance_km"]) for s in services if s.get("distance_km") is not None}
-        self.articles: set[str] = set()
-        for m in ARTICLE.finditer(self.folded):
-            self.articles |= article_numbers(m.group(1) + (m.group(2) or ""))
-        self.postal = {re.sub(r"[\s-]", "", m.group(0)) for m in POSTAL.finditer(fold(self.text + " " + self.echo))}
-        self.vanity = {norm(m.group(0)) for m in VANITY.finditer(self.text)}
-        self.extensions = {m.group(2) for m in EXTENSION.finditer(self.folded)}
-        self.links = _link_text(self.text)
+        self.articles: set[str] = set().union(*(f.articles for f in facts))
+        self.postal = set().union(*(f.postal for f in facts))
+        self.vanity = set().union(*(f.vanity for f in facts))
+        self.extensions = set().union(*(f.extensions for f in facts))
+        self.links = "\n".join(f.links for f in facts)
 
     def named_on(self, line: str) -> list[Record]:
         """The records a line of text names: by phone number, name, address or citation mark."""

@@ -6,17 +6,22 @@ from __future__ import annotations
 
 from guide.conversation.whom import for_whom, is_casual, is_young
 
+MASKED_NEEDS = ("suicide",)  # needs a masked figure of speech ("mourir de rire") must not name
+
 
 def run(turn, engine) -> None:
     st, text = turn.state, turn.text
     needs: list[str] = []
     if text and not turn.place_only and not turn.other_language:
-        # figures of speech masked as triage masks them ("mourir de rire" names no suicide)
+        # the needs read the whole text; a figure of speech about dying ("mourir de rire", "this job
+        # is killing me", masked as triage masks it) never names suicide
         from guide.conversation.stages.orient import masked
+        from guide.triage import normalise
 
-        plain = masked(engine, text)
-        # what is left once the figure of speech is out says too little to name a need ("je veux")
-        scored = engine.matcher.scored(plain) if len(plain.split()) >= 3 or plain.strip() == text.strip() else []
+        scored = engine.matcher.scored(text)
+        folded = normalise(text).replace(" | ", " ")
+        if masked(engine, text).split() != folded.split() and "suicid" not in folded:
+            scored = [x for x in scored if x[0] not in MASKED_NEEDS]
         needs = [nid for nid, _, _ in scored]
         turn.need_confident = bool(scored) and scored[0][2]
     if turn.triage is not None and turn.triage.detected:
