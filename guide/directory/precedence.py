@@ -98,9 +98,8 @@ def dpj_decisions(candidates: list[Candidate], corpus_dir: Path) -> dict[str, De
             keys = [_key(n) for n in c.numbers]
             if c.rank > best:
                 better = [x.id for x in group if x.rank == best]
-                out[c.id].superseded_by = (
-                    f"DPJ {region}: {names[c.rank]} gives way to {names[best]} ({', '.join(better)})"
-                )
+                why = f"DPJ {region}: {names[c.rank]} gives way to {names[best]} ({', '.join(better)})"
+                out[c.id].superseded_by = why
             elif all(k in seen for k in keys):
                 out[c.id].superseded_by = f"DPJ {region}: same number(s) as {seen[keys[0]]}"
             else:
