@@ -29,7 +29,9 @@ by answer:
   level of Guide's other loggers.
 - **Degraded mode**: when the engine has no vector index (``engine.retrieval_error`` set, or no
   index), ``/healthz`` still answers 200 with ``status: "degraded"`` and the ``reason``, and
-  ``/v1/search`` answers 503 ``search_unavailable``.
+  ``/v1/search`` answers 503 ``search_unavailable``. A worker started by ``guide serve`` opens the
+  index on its first search (answers never need it): until then ``/healthz`` says ``ok`` with
+  ``index_loaded: false``.
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if getattr(app.state, "engine", None) is None:
-            app.state.engine = Engine(settings)
+            # answers need no search index: each worker opens it on its first /v1/search (lean workers)
+            app.state.engine = Engine(settings, open_index=False)
         app.state.engine.warm_up()  # the first person should not wait for models to load
         yield
 

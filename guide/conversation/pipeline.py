@@ -77,6 +77,8 @@ class Engine:
             log.error("crisis classifier unavailable (%s); rules only", type(exc).__name__)
             self.triager = Triager(corpus, None)
         self._index = index
+        # opened on the first search (open_index=False): an API worker that only answers stays lean
+        self.index_deferred = index is None and not open_index
         if index is None and self.retrieval_error is None and open_index:
             self.open_index()
         if self._index is not None:
@@ -117,6 +119,7 @@ class Engine:
                 from guide.index import Index
 
                 self._index = Index.open(self.settings)
+                self.index_deferred = False
             except Exception as exc:  # damaged index, full disk, server down: degrade, never fail
                 from guide.index import describe_failure
 
@@ -127,6 +130,11 @@ class Engine:
     @property
     def index(self):
         return self.open_index()
+
+    @property
+    def index_if_open(self):
+        """The search index if it is open, without opening it (for health checks)."""
+        return self._index
 
     @property
     def degraded(self) -> bool:

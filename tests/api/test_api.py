@@ -229,3 +229,16 @@ def test_cors_from_settings(client):
     assert r.headers.get("access-control-allow-origin") == "http://localhost:8501"
     r = client.options("/v1/needs", headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "GET"})
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_a_worker_opens_the_search_index_on_its_first_search_only(settings, index):
+    # what `guide serve` starts: answers need no index, so a worker stays lean until someone searches
+    s = settings.model_copy(update={"api_rate_limit": "1000/minute"})
+    engine = Engine(s, open_index=False, writer=None)
+    with TestClient(create_app(s, engine=engine)) as c:
+        h = c.get("/healthz").json()
+        assert h["status"] == "ok" and h["reason"] is None and h["index_loaded"] is False and h["records"] > 0
+        assert c.post("/v1/chat", json={"messages": [{"role": "user", "content": "je veux mourir"}]}).status_code == 200
+        assert engine.index_if_open is None  # an answer did not open it
+        assert c.get("/v1/search", params={"q": "droit de porter plainte"}).status_code == 200
+        assert c.get("/healthz").json()["index_loaded"] is True

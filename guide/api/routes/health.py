@@ -20,9 +20,14 @@ def build(settings: Settings) -> APIRouter:
         """200 while the process answers; ``status: "degraded"`` (with the ``reason``) when search is down."""
         from guide.records import corpus_hash
 
-        index = getattr(engine, "index", None)
-        reason = getattr(engine, "retrieval_error", None) or (None if index is not None else "index not loaded")
-        records = list(getattr(index, "records", None) or []) if index is not None else []
+        deferred = bool(getattr(engine, "index_deferred", False))  # opened by the first search: not a fault
+        index = engine.index_if_open if hasattr(engine, "index_if_open") else getattr(engine, "index", None)
+        error = getattr(engine, "retrieval_error", None)
+        reason = error or (None if index is not None or deferred else "index not loaded")
+        if index is not None:
+            records = list(getattr(index, "records", None) or [])
+        else:
+            records = list((getattr(engine, "records", None) or {}).values()) if deferred and not error else []
         version = ""
         if records:
             cached = corpus_versions.get(id(index))
