@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from api_asserts import is_error
 from fastapi.testclient import TestClient
 
 from guide.api.app import create_app
@@ -15,15 +16,6 @@ def client(settings, index):
     app = create_app(s, engine=Engine(s, index=index, writer=None))
     with TestClient(app) as c:
         yield c
-
-
-def is_error(resp, status, code=None):
-    assert resp.status_code == status, resp.text
-    body = resp.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    if code:
-        assert body["error"]["code"] == code
-    assert "Traceback" not in resp.text
 
 
 def test_healthz(client):

@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from api_asserts import is_error
 from fastapi.testclient import TestClient
 
 from guide.api.app import create_app, server_options
@@ -61,14 +62,6 @@ def fake_client(engine=None, **overrides) -> TestClient:
     return TestClient(
         create_app(s, engine=engine or FakeEngine(retrieval_error="index damaged")), raise_server_exceptions=False
     )
-
-
-def is_error(resp, status, code=None):
-    assert resp.status_code == status, resp.text
-    body = resp.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    if code:
-        assert body["error"]["code"] == code
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import threading
 from types import SimpleNamespace
 
 import pytest
+from api_asserts import is_error
 from fastapi.testclient import TestClient
 
 from guide.api.app import create_app
@@ -41,14 +42,6 @@ def client(settings, counts):
     s = settings.model_copy(update={"api_rate_limit": "10000/minute", "feedback": True, "feedback_path": counts})
     with make_client(s) as c:
         yield c
-
-
-def is_error(resp, status, code=None):
-    assert resp.status_code == status, resp.text
-    body = resp.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    if code:
-        assert body["error"]["code"] == code
 
 
 def stored(path) -> list[dict]:
