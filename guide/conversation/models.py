@@ -135,6 +135,7 @@ class Turn:
     for_whom: str | None = None
     young: bool = False
     casual: bool = False
+    masked: str | None = None  # the text with its figures of speech masked, computed once (stages.orient.masked_of)
     question: str | None = None
     right: str | None = None
     # orient

@@ -33,13 +33,12 @@ ADULT_AGE = re.compile(r"\b(1[89]|[2-9][0-9]) (ans|years|year old|yo)\b|\b(is|a|
 CUE_BOUND = ("domestic_violence", "sexual_violence", "elder_mistreatment", "poisoning_overdose")
 
 
-def cued_kinds(engine, text: str, kinds: list[str]) -> list[str]:
+def cued_kinds(engine, src: str, kinds: list[str]) -> list[str]:
     """The crisis kinds the words bear out. Words of suicide add it ("my husband… better off dead",
     read as partner violence by the classifier); a cue-bound kind whose own lines the words do not call
     for is dropped when another kind remains ("il me frappe" is not sexual violence; "I'm scared FOR
-    him" is not partner violence). A crisis detected is never lost."""
+    him" is not partner violence). A crisis detected is never lost. ``src``: the masked text."""
     desk, cues = engine.crisis_desk, engine.cues
-    src = masked(engine, text)
     out = list(kinds)
     if not ({"suicide", "self_harm"} & set(out)) and cues.line_allowed(SUICIDE_LINE, src):
         out.append("suicide")
@@ -70,7 +69,7 @@ def crisis_of(engine, turn) -> Crisis:
     st, triage = turn.state, turn.triage
     now = list(triage.kinds) if triage is not None and triage.detected else []
     try:
-        now = cued_kinds(engine, turn.text, now) if now else now
+        now = cued_kinds(engine, masked_of(engine, turn), now) if now else now
     except Exception:  # the cue filter is a refinement: every kind detected is kept
         pass
     now = engine.crisis_desk.with_companions(turn.text, now) if now else now
@@ -85,7 +84,7 @@ def crisis_of(engine, turn) -> Crisis:
         if parent:  # room for the child's and the parent's lines within 80 words: the Québec line stays
             contacts = [c for c in contacts if c["id"] != FEDERAL_SUICIDE_LINE]
         ids = {c["id"] for c in contacts}
-        extra = parent + [lid for lid in engine.cues.crisis_lines(masked(engine, turn.text)) if lid not in parent]
+        extra = parent + [lid for lid in engine.cues.crisis_lines(masked_of(engine, turn)) if lid not in parent]
         for lid in extra[:2]:
             line = desk.line(lid, turn.region)
             if line and line["id"] not in ids:
@@ -111,6 +110,13 @@ def masked(engine, text: str) -> str:
         return text
 
 
+def masked_of(engine, turn) -> str:
+    """The turn's text with its figures of speech masked, computed once per turn (three stages read it)."""
+    if turn.masked is None:
+        turn.masked = masked(engine, turn.text)
+    return turn.masked
+
+
 def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
     st, desk, region = turn.state, engine.crisis_desk, turn.region
     cued = set(st.cued_lines)
@@ -127,7 +133,7 @@ def lines_for(engine, turn, exclude: set[str]) -> list[dict]:
     youth = YOUTH_LINES if turn.language == "fr" else YOUTH_LINES[::-1]  # Kids Help Phone first in English
     if turn.young:
         wanted.append(youth[0])
-    cue_src = masked(engine, turn.text)
+    cue_src = masked_of(engine, turn)
     top = engine.needs.get(turn.active_needs[0]) if turn.active_needs else None
     top_lines = set(top.lines) if top else set()  # a line offered on its cue also follows its own best need
     for rank, nid in enumerate(turn.active_needs[:3]):

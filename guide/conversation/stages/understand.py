@@ -15,12 +15,12 @@ def run(turn, engine) -> None:
     if text and not turn.place_only and not turn.other_language:
         # the needs read the whole text; a figure of speech about dying ("mourir de rire", "this job
         # is killing me", masked as triage masks it) never names suicide
-        from guide.conversation.stages.orient import masked
+        from guide.conversation.stages.orient import masked_of
         from guide.triage import normalise
 
         scored = engine.matcher.scored(text)
         folded = normalise(text).replace(" | ", " ")
-        if masked(engine, text).split() != folded.split() and "suicid" not in folded:
+        if masked_of(engine, turn).split() != folded.split() and "suicid" not in folded:
             scored = [x for x in scored if x[0] not in MASKED_NEEDS]
         needs = [nid for nid, _, _ in scored]
         turn.need_confident = bool(scored) and scored[0][2]
