@@ -58,16 +58,18 @@ def api_load(requests: int, workers: int) -> dict:
         cwd=ROOT,
     )
     text = out.stdout
-    figures: dict = {"raw": text.strip().splitlines()[-8:]}
+    figures: dict = {"raw": text.strip().splitlines()[-10:]}
     for route in ("near", "chat"):
         m = re.search(
             rf"/v1/(?:services/)?{route}\s+\d+ requests.*?([\d.]+) req/s\s+p50\s+([\d.]+) ms\s+p95\s+([\d.]+)", text
         )
         if m:
             figures[route] = {"req_s": float(m.group(1)), "p50_ms": float(m.group(2)), "p95_ms": float(m.group(3))}
-    m = re.search(r"RSS, all processes\): (\d+) MiB", text)
+    m = re.search(r"RSS, all processes\): (\d+) MiB; PSS, all processes: (\d+) MiB", text)
     if m:
-        figures["rss_mib"] = int(m.group(1))
+        figures["rss_mib"], figures["pss_mib"] = int(m.group(1)), int(m.group(2))
+    figures["worker_pss_mib"] = [int(x) for x in re.findall(r"worker +pid \d+: RSS \d+ MiB, PSS (\d+) MiB", text)]
+    figures["worker_private_mib"] = [int(x) for x in re.findall(r"worker +pid \d+: .*private (\d+) MiB", text)]
     return figures
 
 
@@ -122,7 +124,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"p95 {a['p95_ms']} ms"
             )
     if "rss_mib" in api:
-        print(f"API memory, all processes: {api['rss_mib']} MiB")
+        print(f"API memory, all processes: RSS {api['rss_mib']} MiB, PSS {api['pss_mib']} MiB")
+    if api.get("worker_pss_mib"):
+        print(
+            f"API memory per worker: PSS {'/'.join(map(str, api['worker_pss_mib']))} MiB, "
+            f"private {'/'.join(map(str, api['worker_private_mib']))} MiB"
+        )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False))
     return 0

@@ -31,6 +31,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
+from guide.settings import resolved_dir
+
 try:  # POSIX; elsewhere the thread lock alone serialises one process's writers
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -106,7 +108,7 @@ def _need_ids(corpus_dir: Path) -> frozenset[str]:
 def unknown(vote: Vote, corpus_dir: Path) -> str | None:
     """Why the vote names a need Guide does not know (None when it names none; the region's pattern
     already holds the 18 RSS codes)."""
-    if vote.need != NONE and vote.need not in _need_ids(Path(corpus_dir).resolve()):
+    if vote.need != NONE and vote.need not in _need_ids(resolved_dir(corpus_dir)):
         return "need: not a need id of the taxonomy (or 'none')"
     return None
 

@@ -342,9 +342,9 @@ def _load_fsas(sources: Path) -> dict[str, Fsa]:
 
 def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
     """The gazetteer, built once per process and corpus from the source files."""
-    from guide.settings import corpus_or_default
+    from guide.settings import corpus_or_default, resolved_dir
 
-    return _build_gazetteer(corpus_or_default(corpus_dir).resolve())
+    return _build_gazetteer(resolved_dir(corpus_or_default(corpus_dir)))
 
 
 @lru_cache(maxsize=4)

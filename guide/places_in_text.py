@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from guide.settings import resolved_dir
 from guide.text import fold
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -317,7 +318,7 @@ def find_place(text: str, corpus_dir: Path):
         if loc.ok:
             return loc
     g = gazetteer(corpus_dir)
-    corpus = Path(corpus_dir).resolve()
+    corpus = resolved_dir(corpus_dir)
     common = _common_words(corpus)
     cuts = _name_cuts(corpus)
     toks = _tokens(text)

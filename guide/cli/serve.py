@@ -1,36 +1,53 @@
-"""``guide serve [--host] [--port] [--workers]``: the HTTP API."""
+"""``guide serve [--host] [--port] [--workers]``: the HTTP API.
+
+The search index is built or refreshed first, in a child process (``guide index``), so the
+serving processes never hold the memory of an index build. One worker: uvicorn in this process.
+Several: load once and fork (``guide.api.prefork``: the engine is loaded by the supervisor and
+shared copy-on-write by the workers)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import typer
 
-from guide.cli.common import (
-    IndexUnavailable,
-    err,
-    index_message,
-    open_index,
-    settings,
-)
+from guide.cli.common import err, settings
+
+
+def prepare_index() -> bool:
+    """Build or refresh the index in a child process (progress on stderr). False when it could
+    not be opened: the API serves anyway (crisis answers need no index; /healthz says why)."""
+    done = subprocess.run([sys.executable, "-m", "guide.cli", "index"], stdout=subprocess.DEVNULL, check=False)
+    if done.returncode != 0:
+        err.print(
+            "Le service démarre sans index de recherche. / Serving without the search index.",
+            style="yellow",
+        )
+    return done.returncode == 0
 
 
 def serve_cmd(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
-    workers: int = typer.Option(1, "--workers", min=1, max=16, help="Processes (each loads the engine)."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=16, help="Processes (forked from one loaded engine when more than one)."
+    ),
 ) -> None:
     """Run the HTTP API (OpenAPI page at /docs). Stateless: run as many as you like.
 
     Timeouts, header limits, trusted proxies (GUIDE_API_TRUSTED_PROXIES) and GUIDE_LOG_LEVEL come
     from the settings (guide.api.app.server_options)."""
+    from guide.api.app import configure_logging, create_app, server_options
+
+    settings_ = settings()
+    configure_logging(settings_)
+    prepare_index()
+    if workers > 1:
+        from guide.api import prefork
+
+        prefork.run(settings_, host, port, workers)
+        return
     import uvicorn
 
-    from guide.api.app import configure_logging, server_options
-
-    configure_logging(settings())
-    try:
-        open_index(quiet=False)  # build the index once, before workers start
-    except IndexUnavailable as exc:  # serve anyway: crisis answers need no index; /healthz says degraded
-        err.print(index_message(exc.reason), style="yellow", markup=False)
-    uvicorn.run(
-        "guide.api.app:app_factory", factory=True, host=host, port=port, workers=workers, **server_options(settings())
-    )
+    uvicorn.run(create_app(settings_), host=host, port=port, **server_options(settings_))

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from guide.geo import place_key
+from guide.settings import resolved_dir
 
 PROVINCE = "province"
 RSS = "msss_rss_code"
@@ -114,7 +115,7 @@ def _territories(corpus_dir: Path) -> Territories:
 
 
 def territories(corpus_dir: Path) -> Territories:
-    return _territories(Path(corpus_dir).resolve())
+    return _territories(resolved_dir(corpus_dir))
 
 
 def area_name(corpus_dir: Path, type_: str, code: str) -> str:

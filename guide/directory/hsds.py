@@ -10,6 +10,8 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
+from guide.settings import resolved_dir
+
 SPEC = Path("sources") / "hsds" / "datapackage.json"
 
 #: Tables Guide writes, in dependency order (file stems of the HSDS tabular package).
@@ -55,7 +57,7 @@ def _spec(corpus_dir: Path) -> dict:
 def fields(corpus_dir: Path) -> dict[str, list[str]]:
     """Table stem → HSDS field names, in the specification's order."""
     out: dict[str, list[str]] = {}
-    for res in _spec(Path(corpus_dir).resolve())["resources"]:
+    for res in _spec(resolved_dir(corpus_dir))["resources"]:
         out[res["path"].removesuffix(".csv")] = [f["name"] for f in res["schema"]["fields"]]
     return out
 
@@ -110,7 +112,7 @@ def read_tables(directory: Path) -> Tables:
 
 def write_datapackage(directory: Path, corpus_dir: Path, sources: list[dict[str, str]]) -> None:
     """``datapackage.json`` describing the written tables, with the HSDS 3.0 schemas of the spec."""
-    spec = _spec(Path(corpus_dir).resolve())
+    spec = _spec(resolved_dir(corpus_dir))
     wanted = {f"{t}.csv" for t in TABLES}
     resources = [copy.deepcopy(r) for r in spec["resources"] if r["path"] in wanted]
     resources.sort(key=lambda r: TABLES.index(r["path"].removesuffix(".csv")))

@@ -42,6 +42,7 @@ from typing import Any
 
 from guide.directory.common import attribute
 from guide.directory.hsds import Row, read_tables
+from guide.settings import resolved_dir
 from guide.text import tokens
 
 SCHEMA_DIR = Path("sources") / "hsds" / "schema"
@@ -504,7 +505,7 @@ def _load(directory_dir: Path, corpus_dir: Path) -> HsdsDirectory:
 
 def load_api(corpus_dir: Path) -> HsdsDirectory:
     """The directory's HSDS objects (read once per process and corpus directory, cached by path)."""
-    corpus = Path(corpus_dir).resolve()
+    corpus = resolved_dir(corpus_dir)
     with _LOCK:  # the first requests arrive together on the thread pool: one of them reads the tables
         return _load(corpus / "directory", corpus)
 

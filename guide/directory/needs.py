@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
+from guide.settings import resolved_dir
+
 NEEDS_FILE = Path("taxonomy") / "needs.yaml"
 
 
@@ -36,7 +38,7 @@ class Need(BaseModel):
 
 def load_needs(corpus_dir: Path) -> list[Need]:
     """Load and validate the needs taxonomy (ids unique, in file order)."""
-    return list(_load(Path(corpus_dir).resolve()))
+    return list(_load(resolved_dir(corpus_dir)))
 
 
 @lru_cache(maxsize=4)

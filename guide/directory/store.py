@@ -17,6 +17,7 @@ import numpy as np
 from guide.directory import hours as H
 from guide.directory.areas import CLSC, ETAB, INSTAL, PROVINCE, RLS, RSS, Area, match_rank
 from guide.directory.hsds import Row, read_tables
+from guide.settings import resolved_dir
 
 
 @dataclass(frozen=True)
@@ -441,7 +442,7 @@ def _load(path: Path) -> Directory:
 
 def load_directory(directory_dir: Path | None = None) -> Directory:
     """The merged directory (cached per path; call ``clear_cache()`` after an import)."""
-    return _load(Path(directory_dir or directory_path()).resolve())
+    return _load(resolved_dir(directory_dir or directory_path()))
 
 
 def clear_cache() -> None:

@@ -1,0 +1,150 @@
+"""``guide serve --workers 2``: the engine is loaded once by the supervisor and forked; the workers
+share its memory, answer every route (the search index is opened after the fork), a dead worker is
+replaced, and SIGTERM stops every process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from guide.api.prefork import GuideWorker, Prefork, bind_address
+from guide.api.server import GuideH11Protocol
+from guide.settings import ROOT, Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def _memory(pid: int) -> dict[str, int]:
+    """kB figures of /proc/PID/smaps_rollup (Rss, Shared_*, Private_*)."""
+    figures = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[2] == "kB":
+                figures[parts[0].rstrip(":")] = int(parts[1])
+    return figures
+
+
+def _wait_for_workers(pid: int, n: int, deadline_s: float = 120) -> list[int]:
+    deadline = time.time() + deadline_s
+    while time.time() < deadline:
+        kids = _children(pid)
+        if len(kids) == n:
+            return kids
+        time.sleep(0.3)
+    raise AssertionError(f"expected {n} workers, found {_children(pid)}")
+
+
+def test_the_supervisor_is_configured_from_the_settings():
+    settings = Settings(api_keep_alive_s=7, api_trusted_proxies="10.0.0.5")
+    server = Prefork(settings, "::1", 8123, 3)
+    assert server.cfg.preload_app is True and server.cfg.workers == 3
+    assert server.cfg.worker_class is GuideWorker and server.cfg.keepalive == 7
+    assert server.cfg.bind == ["[::1]:8123"] and server.cfg.accesslog is None
+    kwargs = GuideWorker.CONFIG_KWARGS
+    assert kwargs["http"] is GuideH11Protocol and kwargs["access_log"] is False
+    assert kwargs["proxy_headers"] is True and kwargs["forwarded_allow_ips"] == ["10.0.0.5"]
+    assert bind_address("127.0.0.1", 80) == "127.0.0.1:80" and bind_address("[::1]", 80) == "[::1]:80"
+
+
+@pytest.fixture(scope="module")
+def forked(index, index_dir, tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("prefork") / "serve.log"
+    port = _free_port()
+    env = dict(os.environ, GUIDE_INDEX_DIR=str(index_dir), GUIDE_API_RATE_LIMIT="100000/minute")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "guide.cli", "serve", "--port", str(port), "--workers", "2"],
+            cwd=str(ROOT),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 240
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, log_path.read_text()[-3000:]
+            assert time.time() < deadline, "guide serve --workers 2 did not start"
+            time.sleep(0.3)
+        _wait_for_workers(proc.pid, 2)
+        yield proc, base, log_path
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_forked_workers_answer_every_route(forked):
+    _, base, _ = forked
+    with httpx.Client(base_url=base, timeout=30) as c:
+        crisis = c.post("/v1/chat", json={"messages": [{"role": "user", "content": "je veux mourir ce soir"}]})
+        assert crisis.status_code == 200 and crisis.json()["crisis"]["detected"]
+        assert crisis.json()["crisis"]["contacts"][0]["id"] == "line-urgence-9-1-1"
+        near = c.get("/v1/services/near", params={"where": "Rimouski", "limit": 3})
+        assert near.status_code == 200 and near.json()["services"]
+        for _ in range(4):  # reaches both workers: each opens its own index after the fork
+            found = c.get("/v1/search", params={"q": "plainte", "limit": 2})
+            assert found.status_code == 200 and len(found.json()) == 2
+
+
+@pytest.mark.slow
+def test_the_workers_share_the_loaded_engine(forked):
+    proc, base, _ = forked
+    with httpx.Client(base_url=base, timeout=30) as c:
+        for i in range(20):
+            assert c.post("/v1/chat", json={"messages": [{"role": "user", "content": f"je dors pu ({i})"}]}).is_success
+    for pid in _children(proc.pid):
+        m = _memory(pid)
+        shared = m["Shared_Clean"] + m["Shared_Dirty"]
+        private = m["Private_Clean"] + m["Private_Dirty"]
+        # a worker that loaded its own models (no fork) has ~16 MB shared and ~280 MB private
+        assert shared > 2 * private, m
+
+
+@pytest.mark.slow
+def test_a_dead_worker_is_replaced_and_serving_goes_on(forked):
+    proc, base, _ = forked
+    victim = _children(proc.pid)[0]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.time() + 60
+    while time.time() < deadline and (victim in _children(proc.pid) or len(_children(proc.pid)) < 2):
+        time.sleep(0.2)
+    assert victim not in _children(proc.pid) and len(_children(proc.pid)) == 2
+    with httpx.Client(base_url=base, timeout=30) as c:
+        for _ in range(6):
+            r = c.post("/v1/chat", json={"messages": [{"role": "user", "content": "I want to end my life"}]})
+            assert r.status_code == 200 and r.json()["crisis"]["contacts"][0]["id"] == "line-urgence-9-1-1"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_supervisor_and_every_worker(forked):
+    proc, _, log_path = forked
+    workers = _children(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    for pid in workers:
+        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+    assert "Traceback" not in log_path.read_text()
