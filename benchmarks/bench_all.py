@@ -1,12 +1,13 @@
 """Guide beside the plain retriever, in one run: cold start, warm answer latency, memory, API load.
 
-    python benchmarks/bench_all.py [--repeat 3] [--messages 200] [--requests 300] [--workers 2] [--no-api]
+    python benchmarks/bench_all.py [--repeat 3] [--messages 200] [--passes 3] [--requests 300] [--workers 2]
+                                   [--no-api]
 
 Prints one table (and ``--json FILE``): for Guide and for the plain LangChain + Chroma retriever of
 the same collection (``guide.evaluation.baseline``), the cold start of a fresh process that loads
 and answers one message (median of ``--repeat``; wall time and peak memory, from
 ``guide.evaluation.perf``), the warm answer latency p50 / p95 over the development messages (same
-process, same messages, one after the other), and, for Guide, the API under a bounded load
+process, same messages, ``--passes`` times, Guide and the baseline interleaved message by message), and, for Guide, the API under a bounded load
 (``benchmarks/bench_api.py``: ``--requests`` per route from 8 clients, ``--workers`` processes).
 Nothing is timed by a test: this script is how the README's figures are reproduced.
 """
@@ -32,14 +33,25 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))] if xs else 0.0
 
 
-def warm_latency(system, messages: list[str]) -> dict:
-    system.warm_up()
-    ms = []
-    for m in messages:
-        t0 = time.perf_counter()
-        system.ask(m)
-        ms.append((time.perf_counter() - t0) * 1000)
-    return {"p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2), "n": len(ms)}
+def warm_latency(systems: dict, messages: list[str], passes: int, forget) -> dict:
+    """p50/p95 of each system over the same messages, interleaved message by message (the order of
+    the two alternating), so that both see the same moments of a machine whose speed drifts. Both
+    use the process's one embedding model: ``forget`` drops its remembered query vectors before
+    each timed message, so the second system never gets the first one's vector for free."""
+    for system in systems.values():
+        system.warm_up()
+    ms: dict[str, list[float]] = {name: [] for name in systems}
+    names = list(systems)
+    for i, m in enumerate(messages * passes):
+        for name in names if i % 2 == 0 else names[::-1]:
+            forget()
+            t0 = time.perf_counter()
+            systems[name].ask(m)
+            ms[name].append((time.perf_counter() - t0) * 1000)
+    return {
+        name: {"p50_ms": round(percentile(v, 50), 2), "p95_ms": round(percentile(v, 95), 2), "n": len(v)}
+        for name, v in ms.items()
+    }
 
 
 def api_load(requests: int, workers: int) -> dict:
@@ -77,12 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--messages", type=int, default=200)
+    ap.add_argument("--passes", type=int, default=3, help="times each message is answered (warm latency)")
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-api", action="store_true")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
+    from guide.embeddings import get_embeddings
     from guide.engine import Engine
     from guide.evaluation.baseline import BaselineQA
     from guide.evaluation.perf import cold_start
@@ -95,10 +109,12 @@ def main(argv: list[str] | None = None) -> int:
     print("cold start (fresh processes)…", file=sys.stderr)
     result["cold_start"] = {s: cold_start(settings, s, repeat=args.repeat) for s in ("guide", "baseline")}
     print("warm latency…", file=sys.stderr)
-    result["warm"] = {
-        "guide": warm_latency(Engine(settings, open_index=False, writer=None), messages),
-        "baseline": warm_latency(BaselineQA(settings), messages),
-    }
+    result["warm"] = warm_latency(
+        {"guide": Engine(settings, open_index=False, writer=None), "baseline": BaselineQA(settings)},
+        messages,
+        args.passes,
+        getattr(get_embeddings(settings), "forget", lambda: None),
+    )
     if not args.no_api:
         print("API load…", file=sys.stderr)
         result["api"] = api_load(args.requests, args.workers)

@@ -160,6 +160,6 @@ sys.exit(0 if ok else 1)
 EOF
 
 echo "== benchmark through nginx (2 API processes)"
-"$PY" "$ROOT/benchmarks/bench_api.py" --base-url "http://127.0.0.1:$P_PROXY" --requests "$REQUESTS" --concurrency "$CONCURRENCY"
+"$PY" "$ROOT/benchmarks/bench_api.py" --base-url "http://127.0.0.1:$P_PROXY" --requests "$REQUESTS" --concurrency "$CONCURRENCY" --generator httpx
 echo "== benchmark against one API process, direct"
-"$PY" "$ROOT/benchmarks/bench_api.py" --base-url "http://127.0.0.1:$P_API1" --requests "$REQUESTS" --concurrency "$CONCURRENCY"
+"$PY" "$ROOT/benchmarks/bench_api.py" --base-url "http://127.0.0.1:$P_API1" --requests "$REQUESTS" --concurrency "$CONCURRENCY" --generator httpx

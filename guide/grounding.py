@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from guide.text import fold
+from guide.text import fold, fold_same_length
 
 # --- patterns (applied to a same-length, accent-folded, lower-cased copy unless said otherwise) ---
 
@@ -142,7 +142,7 @@ class Fact:
 
 def _same_len_fold(text: str) -> str:
     """Accent-folded, lower-cased, same length as ``text`` (so that spans map back)."""
-    return "".join((fold(ch) or " ")[0] for ch in text)
+    return fold_same_length(text)
 
 
 def norm(text: str) -> str:

@@ -7,7 +7,8 @@ from fastapi import Request
 from guide.engine import Engine
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
+    """Async: FastAPI runs a sync dependency in its thread pool, a hop per request for an attribute read."""
     return request.app.state.engine
 
 

@@ -20,8 +20,13 @@ reload). SIGTERM stops gracefully (requests in flight finish within ``graceful_t
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
+import os
+import signal
+import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -34,9 +39,34 @@ log = logging.getLogger("guide.api")
 
 
 class GuideWorker(UvicornWorker):
-    """uvicorn in a forked worker, with Guide's protocol and options (set by ``Prefork``)."""
+    """uvicorn in a forked worker, with Guide's protocol and options (set by ``Prefork``).
+
+    A worker must not outlive its supervisor (killed with SIGKILL, it cannot stop them): on Linux
+    the kernel sends the worker SIGTERM when the supervisor dies (``PR_SET_PDEATHSIG``); elsewhere
+    the worker notices a new parent at its next heartbeat and stops."""
 
     CONFIG_KWARGS: dict[str, Any] = {"loop": "auto", "http": "auto"}
+
+    def init_process(self) -> None:
+        _die_with_parent()
+        if os.getppid() != self.ppid:  # the supervisor died between the fork and the line above
+            sys.exit(0)
+        super().init_process()
+
+    async def callback_notify(self) -> None:
+        if os.getppid() != self.ppid:
+            log.warning("supervisor gone: worker %s stops", os.getpid())
+            os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's graceful shutdown
+            return
+        await super().callback_notify()
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the heartbeat check above does it, later
+        pass
 
 
 def bind_address(host: str, port: int) -> str:

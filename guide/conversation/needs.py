@@ -24,7 +24,14 @@ class NeedMatcher:
         self.embeddings = embeddings
         self._vecs: np.ndarray | None = None
         self._owner: list[str] = []
+        self._groups: list[str] = []  # the needs that have examples, in the order of their rows
+        self._starts = np.zeros(0, dtype=np.intp)  # first row of each of them in ``_vecs``
         self._kw = {n.id: [fold(k).strip() for k in (n.keywords_fr + n.keywords_en) if k.strip()] for n in needs}
+        # each keyword with its leading space and weight, computed once (the loop runs per message)
+        self._kw_checks = {
+            nid: [(f" {k}", WEAK_WEIGHT if k in self.weak else 1.0, k in self.weak) for k in kws]
+            for nid, kws in self._kw.items()
+        }
 
     def _examples(self) -> np.ndarray | None:
         if self._vecs is None and self.embeddings is not None:
@@ -35,6 +42,9 @@ class NeedMatcher:
                     owner.append(n.id)
             self._vecs = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
             self._owner = owner
+            starts = [i for i, nid in enumerate(owner) if i == 0 or owner[i - 1] != nid]
+            self._groups = [owner[i] for i in starts]
+            self._starts = np.asarray(starts, dtype=np.intp)
         return self._vecs
 
     def scored(self, text: str, limit: int = 3) -> list[tuple[str, float, bool]]:
@@ -48,19 +58,21 @@ class NeedMatcher:
         mapped = " " + " ".join(QC_FORMS.get(t, t) for t in tokens(text)) + " "
         kw: dict[str, float] = {}
         strong: set[str] = set()
-        for nid, kws in self._kw.items():
-            for k in kws:
-                if f" {k}" in folded or f" {k}" in mapped:
-                    weak = k in self.weak
-                    kw[nid] = kw.get(nid, 0.0) + (WEAK_WEIGHT if weak else 1.0)
+        for nid, checks in self._kw_checks.items():
+            for spaced, weight, weak in checks:
+                if spaced in folded or spaced in mapped:
+                    kw[nid] = kw.get(nid, 0.0) + weight
                     if not weak:
                         strong.add(nid)
         best: dict[str, float] = {}
         vecs = self._examples()
         if vecs is not None and len(vecs):
+            assert self.embeddings is not None  # vectors exist only with a model
             q = np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
-            for nid, sim in zip(self._owner, vecs @ q, strict=True):
-                best[nid] = max(best.get(nid, -1.0), float(sim))
+            # the best cosine of each need's examples (its rows are contiguous), in one numpy pass
+            tops = np.maximum.reduceat(vecs @ q, self._starts)
+            for nid, sim in zip(self._groups, tops.tolist(), strict=True):
+                best[nid] = max(best.get(nid, -1.0), sim)
         out = []
         for nid in self._kw:
             sim, hits = best.get(nid, 0.0), kw.get(nid, 0.0)

@@ -80,15 +80,6 @@ def check_request(kind: str, need: str | None, limit: int, age: int | None, corp
         raise InvalidRequest("invalid_age", "L'âge doit être entre 0 et 130.", "Age must be between 0 and 130.")
 
 
-def _age_ok(e: Entry, age: int | None) -> bool:
-    """Services restricted by age (Aire ouverte 12–25) are offered only when the age fits."""
-    if e.min_age is None and e.max_age is None:
-        return True
-    if age is None:
-        return False
-    return (e.min_age is None or age >= e.min_age) and (e.max_age is None or age <= e.max_age)
-
-
 def display_name(service: dict, lang: str) -> str:
     """The name to show: the official (French) name, followed in English by the source's English
     name when it has one ("Ligne québécoise de prévention du suicide (1 866 APPELLE) — Quebec suicide
@@ -171,6 +162,46 @@ def as_dict(
     }
 
 
+class _Columns:
+    """The located entries' fields ``_located`` filters and sorts on, as arrays built once per
+    directory (the filter ran as Python loops over every entry on every request)."""
+
+    def __init__(self, d: Directory, corpus_dir: Path | None) -> None:
+        located = d.located
+        self.kind = np.array([e.kind for e in located], dtype=object)
+        self.clsc = np.array([e.clsc_code for e in located], dtype=object)
+        self.rss = np.array([_rss(e) or _nearest_rss(e, corpus_dir) for e in located], dtype=object)
+        self.min_age = np.array([np.nan if e.min_age is None else e.min_age for e in located], dtype=float)
+        self.max_age = np.array([np.nan if e.max_age is None else e.max_age for e in located], dtype=float)
+        self._kinds: dict[tuple[str, ...], np.ndarray] = {}
+
+    def keep(self, d: Directory, wanted: tuple[str, ...], need: str | None, age: int | None) -> np.ndarray:
+        kinds = self._kinds.get(wanted)
+        if kinds is None:
+            kinds = self._kinds[wanted] = np.isin(self.kind, wanted)
+        ok = kinds.copy()
+        if age is None:  # services restricted by age (Aire ouverte 12–25) only when the age fits
+            ok &= np.isnan(self.min_age) & np.isnan(self.max_age)
+        else:
+            ok &= (np.isnan(self.min_age) | (age >= self.min_age)) & (np.isnan(self.max_age) | (age <= self.max_age))
+        if need is not None:
+            ok &= np.array([need in e.needs for e in d.located], dtype=bool)
+        return ok
+
+
+_COLUMNS: dict[tuple[int, str], tuple[Directory, _Columns]] = {}
+
+
+def _columns(d: Directory, corpus_dir: Path | None) -> _Columns:
+    key = (id(d), str(corpus_dir))
+    found = _COLUMNS.get(key)
+    if found is None or found[0] is not d:  # the directory object itself is kept: an id is never reused
+        if len(_COLUMNS) > 8:
+            _COLUMNS.clear()
+        found = _COLUMNS[key] = (d, _Columns(d, corpus_dir))
+    return found[1]
+
+
 def _located(
     d: Directory,
     loc: Location,
@@ -182,23 +213,22 @@ def _located(
 ) -> list[dict]:
     if not loc.ok or not d.located:
         return []
-    wanted = ("clsc",) if kind == "clsc" else ("clsc", "community")
-    keep = np.array([e.kind in wanted and _age_ok(e, age) and (need is None or need in e.needs) for e in d.located])
+    cols = _columns(d, corpus_dir)
+    keep = cols.keep(d, ("clsc",) if kind == "clsc" else ("clsc", "community"), need, age)
     if not keep.any():
         return []
     dist = haversine_km(float(loc.latitude), float(loc.longitude), d.latitudes, d.longitudes)  # type: ignore[arg-type]
     idx = np.flatnonzero(keep)
     territory, region = loc.clsc_code, loc.rss_code
-    regions = {i: _rss(d.located[i]) or _nearest_rss(d.located[i], corpus_dir) for i in idx}  # imported services
-    home = np.array([territory is not None and d.located[i].clsc_code == territory for i in idx])
-    same = np.array([region is not None and regions[i] == region for i in idx])
-    order = idx[np.lexsort((dist[idx], ~same, ~home))][:limit]
+    home = cols.clsc[idx] == territory if territory is not None else np.zeros(len(idx), dtype=bool)
+    same = cols.rss[idx] == region if region is not None else np.zeros(len(idx), dtype=bool)
+    order = idx[np.lexsort((dist[idx], ~same.astype(bool), ~home.astype(bool)))][:limit]
     return [
         as_dict(
             d.located[i],
             dist[i],
             bool(territory and d.located[i].clsc_code == territory) if territory else None,
-            bool(region and regions[i] == region) if region else None,
+            bool(region and cols.rss[i] == region) if region else None,
         )
         for i in order
     ]
@@ -228,6 +258,21 @@ def _get(e: Any, key: str) -> Any:
 def offered(lines: list, codes: dict[str, set[str]] | None) -> list:
     """The lines (entries or service dicts) offered to a place of these codes: shown (not superseded),
     serving the place, and a fallback line only where no other line of its group serves it."""
+    if isinstance(lines, list) and lines and isinstance(lines[0], Entry):  # the directory's: same answer per place
+        key = (id(lines), tuple(sorted((t, tuple(sorted(c))) for t, c in (codes or {}).items())))
+        found = _OFFERED.get(key)
+        if found is None or found[0] is not lines:
+            if len(_OFFERED) > 2048:
+                _OFFERED.clear()
+            found = _OFFERED[key] = (lines, _offered(lines, codes))
+        return list(found[1])
+    return _offered(lines, codes)
+
+
+_OFFERED: dict[tuple, tuple[list, list]] = {}
+
+
+def _offered(lines: list, codes: dict[str, set[str]] | None) -> list:
     usable = [e for e in lines if not _get(e, "superseded_by") and serves(e, codes)]
     served = {_get(e, "line_group") for e in usable if _get(e, "line_group") and not _get(e, "fallback")}
     return [e for e in usable if not (_get(e, "fallback") and _get(e, "line_group") in served)]
@@ -252,11 +297,13 @@ def _lines(d: Directory, loc: Location, need: str | None, limit: int, corpus_dir
     needs = needs_by_id(corpus_dir)
     if need is not None:
         chosen = expand(needs[need].lines, usable)
-        chosen += [e for e in usable if need in e.needs and e not in chosen]  # e.g. imported lines
+        taken = {id(e) for e in chosen}  # identity: comparing frozen entries field by field cost 10 % of a request
+        chosen += [e for e in usable if need in e.needs and id(e) not in taken]  # e.g. imported lines
     else:
         first = needs[DEFAULT_NEED_ORDER].lines if DEFAULT_NEED_ORDER in needs else []
         chosen = expand(first, usable)
-        chosen += [e for e in usable if e not in chosen]
+        taken = {id(e) for e in chosen}
+        chosen += [e for e in usable if id(e) not in taken]
     return [as_dict(e) for e in chosen[:limit]]
 
 

@@ -85,7 +85,7 @@ def test_cluster_script_runs_the_topology_and_cleans_up():
         for route in ("/v1/services/near", "/v1/chat"):
             line = re.search(
                 rf"^{re.escape(route)} +20 requests, 4 clients: +([\d.]+) req/s +p50 +([\d.]+) ms +"
-                rf"p95 +([\d.]+) ms +errors (\d+)$",
+                rf"p95 +([\d.]+) ms +errors (\d+) +\(httpx\)$",
                 section,
                 re.M,
             )

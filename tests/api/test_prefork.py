@@ -140,6 +140,31 @@ def test_a_dead_worker_is_replaced_and_serving_goes_on(forked):
 
 
 @pytest.mark.slow
+def test_workers_do_not_outlive_a_killed_supervisor(index, index_dir, tmp_path):
+    port = _free_port()
+    env = dict(os.environ, GUIDE_INDEX_DIR=str(index_dir))
+    with open(tmp_path / "serve.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "guide.cli", "serve", "--port", str(port), "--workers", "2"],
+            cwd=str(ROOT),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        workers = _wait_for_workers(proc.pid, 2, 240)
+    finally:
+        proc.kill()  # SIGKILL: the supervisor cannot stop its workers itself
+        proc.wait(timeout=10)
+    deadline = time.time() + 20
+    while time.time() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in workers):
+        time.sleep(0.2)
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in workers)
+    with pytest.raises(httpx.HTTPError):  # nobody holds the port any more
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+@pytest.mark.slow
 def test_sigterm_stops_the_supervisor_and_every_worker(forked):
     proc, _, log_path = forked
     workers = _children(proc.pid)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from guide.api.errors import ApiError
+from guide.api.responses import json_response
 from guide.api.schemas import ERRORS, NearReply
 from guide.settings import Settings
 
@@ -42,6 +42,6 @@ def build(settings: Settings) -> APIRouter:
         except InvalidRequest as exc:
             raise ApiError(400, exc.code, f"{exc.message['fr']} / {exc.message['en']}") from None
         # ~1 ms of work: answered on the event loop, serialised directly (the schema documents it)
-        return JSONResponse({"location": loc.model_dump(mode="json"), "services": services})
+        return json_response({"location": loc, "services": services})
 
     return router

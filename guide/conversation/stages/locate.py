@@ -38,7 +38,8 @@ def run(turn, engine) -> None:
         location = resolve(turn.where, corpus)
     elif text:
         short = len(tokens(text)) <= PLACE_REPLY_TOKENS
-        direct = resolve(text, corpus) if len(text) <= 60 else None
+        # a probe: is the whole reply a place? (an unknown one falls through to the places in the text)
+        direct = resolve(text, corpus, suggest=False) if len(text) <= 60 else None
         if direct is not None and direct.error is None:
             location, turn.place_only = direct, short
         elif (
