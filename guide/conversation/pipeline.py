@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 
+from guide import cache
 from guide.conversation.cues import load_cues
 from guide.conversation.models import Answer, ConversationState, InvalidState, Turn
 from guide.conversation.needs import NeedMatcher
@@ -64,6 +65,7 @@ class Engine:
         from guide.triage import Triager
 
         self.settings = settings or get_settings()
+        cache.configure(self.settings)  # the gazetteer and directory load from <index_dir>/cache
         corpus = self.settings.corpus_dir
         self.crisis_desk = CrisisDesk(corpus)
         self.retrieval_error: str | None = index_error

@@ -437,7 +437,9 @@ def directory_path(corpus_dir: Path | None = None) -> Path:
 def _load(path: Path) -> Directory:
     if not (path / "services.csv").exists():
         raise FileNotFoundError(f"{path}: no directory (run `guide directory import-m02 FILE`)")
-    return build_entries(read_tables(path))
+    from guide import cache
+
+    return cache.cached("directory", [path], lambda: build_entries(read_tables(path)))
 
 
 def load_directory(directory_dir: Path | None = None) -> Directory:
