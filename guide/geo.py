@@ -58,7 +58,6 @@ from typing import Literal, TypedDict, Unpack
 
 import numpy as np
 from pydantic import BaseModel, Field
-from rapidfuzz import fuzz, process
 
 from guide.text import fold
 
@@ -872,6 +871,8 @@ def _quoted(query: str, lang: str) -> str:
 def _unknown(query: str, g: Gazetteer, key_words: str) -> Location:
     suggestions: list[str] = []
     if key_words:
+        from rapidfuzz import fuzz, process  # imported on first use: most starts never need it (50 ms)
+
         hits = process.extract(key_words, g.fuzzy_choices, scorer=fuzz.WRatio, limit=8, score_cutoff=80)
         for _, _, idx in hits:
             label = g.fuzzy_labels[idx]

@@ -9,6 +9,7 @@ message (with ``--json``: ``{"error": {"code", "message"}}``); never a traceback
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -104,8 +105,18 @@ def main() -> None:
             markup=False,
         )
         sys.exit(1)
-    if isinstance(rv, int) and rv:
-        sys.exit(rv)
+    code = rv if isinstance(rv, int) else 0
+    if len(sys.argv) > 1 and sys.argv[1] in READ_ONLY_GROUPS:
+        # nothing to close but the output: skipping the interpreter's teardown of the gazetteer and
+        # the directory (tens of thousands of objects freed one by one) saves 50-100 ms of a 0.5 s command
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    if code:
+        sys.exit(code)
+
+
+READ_ONLY_GROUPS = {"services"}  # commands that write no file of their own (the start-up cache is written before)
 
 
 if __name__ == "__main__":

@@ -86,6 +86,14 @@ def _paren(text: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=4)
 def _territories(corpus_dir: Path) -> Territories:
+    from guide import cache
+
+    return cache.cached(
+        "territories", [corpus_dir / M02_FILE, corpus_dir / MAMH_FILE], lambda: _territories_from(corpus_dir)
+    )
+
+
+def _territories_from(corpus_dir: Path) -> Territories:
     t = Territories({}, {}, defaultdict(set), {}, {}, {}, {}, defaultdict(set), defaultdict(set), {}, {}, {}, {})
     with (corpus_dir / M02_FILE).open(encoding="utf-8-sig", newline="") as fh:
         for r in csv.DictReader(fh):

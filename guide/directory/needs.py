@@ -43,6 +43,12 @@ def load_needs(corpus_dir: Path) -> list[Need]:
 
 @lru_cache(maxsize=4)
 def _load(corpus_dir: Path) -> tuple[Need, ...]:
+    from guide import cache
+
+    return cache.cached("needs", [corpus_dir / NEEDS_FILE], lambda: _parse(corpus_dir))
+
+
+def _parse(corpus_dir: Path) -> tuple[Need, ...]:
     with (corpus_dir / NEEDS_FILE).open(encoding="utf-8") as fh:
         data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
     needs = tuple(Need.model_validate(n) for n in data["needs"])

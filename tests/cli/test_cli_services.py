@@ -137,3 +137,34 @@ def test_directory_import_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert res.exit_code == 2 and "Traceback" not in res.output
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "key"),
+    [
+        (["Rimouski", "--json"], 0, "services"),
+        (["Nulle-Part-Du-Tout", "--json"], 2, "error"),
+        (["Rimouski", "--limit", "x", "--json"], 2, "error"),
+    ],
+)
+def test_the_real_command_ends_with_all_its_output_and_its_status(args, status, key, tmp_path) -> None:
+    """As a process (``main``), a read-only command ends without the interpreter's teardown: its
+    whole output must still be written and its status kept; the start-up cache is written first."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, GUIDE_INDEX_DIR=str(tmp_path / "index"))
+    for _ in range(2):  # builds then writes the cache; then loads it
+        done = subprocess.run(
+            [sys.executable, "-m", "guide.cli", "services", "near", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == status, done.stderr
+        assert done.stdout.endswith("\n") and key in json.loads(done.stdout)
+    if status == 0:
+        cached = {p.name.split("-")[0] for p in (tmp_path / "index" / "cache").glob("*.pickle")}
+        assert {"gazetteer", "directory", "territories", "needs"} <= cached
