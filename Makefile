@@ -4,7 +4,7 @@
 PY ?= .venv/bin/python
 GUIDE ?= .venv/bin/guide
 
-.PHONY: help venv test test-fast lint fmt types bench app serve evaluate clean
+.PHONY: help venv test test-fast lint fmt types bench classifier app serve evaluate clean
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ types:  ## mypy on the package
 
 bench:  ## Guide beside the plain retriever: cold start, warm latency, memory, API load
 	$(PY) benchmarks/bench_all.py
+
+classifier:  ## retrain and ship the crisis classifier (corpus/models) after changing its examples
+	$(PY) scripts/ship_classifier.py
 
 app:  ## the web interface on http://127.0.0.1:8501
 	$(GUIDE) app
