@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_api import MESSAGES, PLACES, free_port  # noqa: E402  (a sibling script, not a package)
 
 
-def tree_rss_mib(pid: int) -> float:
-    """Resident memory of a process and all its descendants, in MiB (Linux /proc)."""
+def tree_memory_mib(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of a process and all its descendants, in MiB (Linux /proc). The forked workers
+    share the supervisor's pages: RSS counts them once per process, PSS shares them out."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -37,17 +38,19 @@ def tree_rss_mib(pid: int) -> float:
             except (OSError, IndexError, ValueError):  # the process ended while we read it
                 continue
             children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [pid]
+    rss, pss, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
         todo += children.get(p, [])
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
         except OSError:  # ended meanwhile
             pass
-    return total / 1024
+    return rss / 1024, pss / 1024
 
 
 async def load(base: str, stop_at: float, concurrency: int, counter: list[int]) -> None:
@@ -71,8 +74,11 @@ async def sample(pid: int, stop_at: float, every: float, counter: list[int], row
     t0 = time.monotonic()
     while time.monotonic() < stop_at:
         await asyncio.sleep(every)
-        rows.append((time.monotonic() - t0, counter[0], tree_rss_mib(pid)))
-        print(f"{rows[-1][0]:7.0f} s  {rows[-1][1]:8d} requests  {rows[-1][2]:8.1f} MiB", flush=True)
+        rows.append((time.monotonic() - t0, counter[0], *tree_memory_mib(pid)))
+        print(
+            f"{rows[-1][0]:7.0f} s  {rows[-1][1]:8d} requests  RSS {rows[-1][2]:8.1f} MiB  PSS {rows[-1][3]:8.1f} MiB",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -102,8 +108,11 @@ def main() -> None:
             time.sleep(0.5)
         counter, rows = [0], []
         stop_at = time.monotonic() + args.minutes * 60
-        rows.append((0.0, 0, tree_rss_mib(proc.pid)))
-        print(f"{0:7.0f} s  {0:8d} requests  {rows[0][2]:8.1f} MiB  (after warm-up)", flush=True)
+        rows.append((0.0, 0, *tree_memory_mib(proc.pid)))
+        print(
+            f"{0:7.0f} s  {0:8d} requests  RSS {rows[0][2]:8.1f} MiB  PSS {rows[0][3]:8.1f} MiB  (after warm-up)",
+            flush=True,
+        )
 
         async def run() -> None:
             await asyncio.gather(
@@ -115,8 +124,9 @@ def main() -> None:
         rate = last[1] / last[0] if last[0] else 0.0
         print(
             f"\n{args.workers} workers, {args.concurrency} clients, {args.minutes:g} min: {last[1]} requests "
-            f"({rate:.0f}/s); memory {rows[0][2]:.0f} MiB after warm-up, {first[2]:.0f} MiB at "
-            f"{first[0]:.0f} s, {last[2]:.0f} MiB at {last[0]:.0f} s, peak {max(r[2] for r in rows):.0f} MiB"
+            f"({rate:.0f}/s); RSS {rows[0][2]:.0f} MiB after warm-up, {first[2]:.0f} MiB at "
+            f"{first[0]:.0f} s, {last[2]:.0f} MiB at {last[0]:.0f} s, peak {max(r[2] for r in rows):.0f} MiB; "
+            f"PSS {rows[0][3]:.0f} / {first[3]:.0f} / {last[3]:.0f} MiB, peak {max(r[3] for r in rows):.0f} MiB"
         )
     finally:
         proc.terminate()

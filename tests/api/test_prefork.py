@@ -63,19 +63,23 @@ def test_the_supervisor_is_configured_from_the_settings():
     assert bind_address("127.0.0.1", 80) == "127.0.0.1:80" and bind_address("[::1]", 80) == "[::1]:80"
 
 
-@pytest.fixture(scope="module")
-def forked(index, index_dir, tmp_path_factory):
-    log_path = tmp_path_factory.mktemp("prefork") / "serve.log"
-    port = _free_port()
+def _serve_two_workers(index_dir, log_path, port: int) -> subprocess.Popen:
     env = dict(os.environ, GUIDE_INDEX_DIR=str(index_dir), GUIDE_API_RATE_LIMIT="100000/minute")
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "guide.cli", "serve", "--port", str(port), "--workers", "2"],
             cwd=str(ROOT),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+@pytest.fixture(scope="module")
+def forked(index, index_dir, tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("prefork") / "serve.log"
+    port = _free_port()
+    proc = _serve_two_workers(index_dir, log_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 240
@@ -142,15 +146,7 @@ def test_a_dead_worker_is_replaced_and_serving_goes_on(forked):
 @pytest.mark.slow
 def test_workers_do_not_outlive_a_killed_supervisor(index, index_dir, tmp_path):
     port = _free_port()
-    env = dict(os.environ, GUIDE_INDEX_DIR=str(index_dir))
-    with open(tmp_path / "serve.log", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "guide.cli", "serve", "--port", str(port), "--workers", "2"],
-            cwd=str(ROOT),
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    proc = _serve_two_workers(index_dir, tmp_path / "serve.log", port)
     try:
         workers = _wait_for_workers(proc.pid, 2, 240)
     finally:
