@@ -90,7 +90,7 @@ def cached(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> T:
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # not cached yet (or no usable cache directory)
         pass
     except Exception as exc:  # a damaged or foreign file (any unpickling error): rebuilt below
         log.warning("cache %s unreadable (%s): rebuilt", path.name, type(exc).__name__)

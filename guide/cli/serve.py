@@ -7,12 +7,26 @@ shared copy-on-write by the workers)."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 
 import typer
 
 from guide.cli.common import err, settings
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether the address can be bound now (checked before loading anything: a clear message at
+    once rather than the server's retries)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host.strip("[]"), port))
+        except OSError:
+            return False
+    return True
 
 
 def prepare_index() -> bool:
@@ -42,6 +56,14 @@ def serve_cmd(
 
     settings_ = settings()
     configure_logging(settings_)
+    if not port_free(host, port):
+        err.print(
+            f"Le port {port} est déjà utilisé sur {host} : choisissez-en un autre (--port). / "
+            f"Port {port} is already in use on {host}: choose another one (--port).",
+            style="bold red",
+            markup=False,
+        )
+        raise typer.Exit(1)
     prepare_index()
     if workers > 1:
         from guide.api import prefork

@@ -75,6 +75,25 @@ def _serve_two_workers(index_dir, log_path, port: int) -> subprocess.Popen:
         )
 
 
+def test_a_port_in_use_is_named_before_anything_loads(cli_env, monkeypatch):
+    from typer.testing import CliRunner
+
+    from guide.cli import app
+    from guide.cli import serve as serve_cli
+
+    def no_loading():
+        raise AssertionError("the index was prepared although the port is taken")
+
+    monkeypatch.setattr(serve_cli, "prepare_index", no_loading)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--port", str(port), "--workers", "2"])
+    assert result.exit_code == 1
+    assert f"port {port} is already in use" in result.output.lower() and "Traceback" not in result.output
+
+
 @pytest.fixture(scope="module")
 def forked(index, index_dir, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("prefork") / "serve.log"

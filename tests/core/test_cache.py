@@ -59,7 +59,7 @@ def test_a_damaged_file_is_rebuilt(cache_in, tmp_path, caplog):
     assert cache.cached("thing", [src], _builder(calls, "not again")) == "good"  # rewritten
 
 
-def test_a_cache_path_that_is_a_file_only_costs_the_build(tmp_path):
+def test_a_cache_path_that_is_a_file_only_costs_the_build(tmp_path, caplog):
     (tmp_path / "index").mkdir()
     (tmp_path / "index" / "cache").write_text("not a directory")
     before = cache.cache_dir()
@@ -70,6 +70,7 @@ def test_a_cache_path_that_is_a_file_only_costs_the_build(tmp_path):
         calls: list = []
         assert cache.cached("thing", [src], _builder(calls, 7)) == 7
         assert cache.cached("thing", [src], _builder(calls, 7)) == 7 and len(calls) == 2
+        assert "unreadable" not in caplog.text  # no cache is not a damaged cache
     finally:
         cache._state["dir"] = before
 
@@ -97,21 +98,30 @@ def test_a_change_of_code_builds_afresh(cache_in, tmp_path, monkeypatch):
 
 
 def test_the_gazetteer_and_directory_from_the_cache_answer_as_built(cache_in, monkeypatch):
+    from guide.directory import areas, needs
     from guide.directory.near import services_near
     from guide.directory.store import _load
     from guide.geo import _build_gazetteer, resolve
 
+    def clear() -> None:  # every per-process cache in front of the files
+        for f in (_build_gazetteer, _load, areas._territories, needs._load):
+            f.cache_clear()
+
     places = ["H2L 3C3", "Rimouski", "Sherby", "Kuujjuaq", "Charlesbourg", "Toronto", "Saint-Machin"]
 
     def answers():
-        _build_gazetteer.cache_clear()
-        _load.cache_clear()
+        clear()
         locs = [resolve(p) for p in places]
         return [loc.model_dump() for loc in locs], [services_near(loc, limit=8) for loc in locs if loc.ok]
 
     try:
         built = answers()  # builds and writes the two files
-        assert {p.name.split("-")[0] for p in cache_in.glob("*.pickle")} == {"gazetteer", "directory"}
+        assert {p.name.split("-")[0] for p in cache_in.glob("*.pickle")} == {
+            "gazetteer",
+            "directory",
+            "territories",
+            "needs",
+        }
         from guide import geo
         from guide.directory import store
 
@@ -122,5 +132,4 @@ def test_the_gazetteer_and_directory_from_the_cache_answer_as_built(cache_in, mo
         monkeypatch.setattr(store, "build_entries", no_build)
         assert answers() == built  # loaded from the files
     finally:
-        _build_gazetteer.cache_clear()
-        _load.cache_clear()
+        clear()
