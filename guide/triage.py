@@ -429,19 +429,22 @@ class Triager:
         return kinds
 
     def rules(self, text: str) -> list[str]:
-        t = self._masked(text)
+        return self._rules(self._masked(text))
+
+    def _rules(self, t: str) -> list[str]:
+        """The kinds whose rules fire on the masked text ``t``."""
         fired = [k.id for k in self.model.kinds.values() if k.fires(t)]
         if fired and self._information_only(t):
             return []
         return self._drop_over(t, fired)
 
     def check(self, text: str) -> Triage:
-        fired = self.rules(text)
+        t = self._masked(text)  # once: the rules and the classifier read the same masked text
+        fired = self._rules(t)
         if fired:
             kinds = sorted(set(fired), key=PRIORITY.index)
             return Triage(True, kinds[0], kinds, "rule", 1.0)
         if self.classifier is not None:
-            t = self._masked(text)
             if t.strip() and not self._information_only(t):
                 ranked, p = self.classifier.ranked(text, masked=t)
                 kind, top = ranked[0]
