@@ -438,8 +438,9 @@ class Triager:
             return []
         return self._drop_over(t, fired)
 
-    def check(self, text: str) -> Triage:
-        t = self._masked(text)  # once: the rules and the classifier read the same masked text
+    def check(self, text: str, masked: str | None = None) -> Triage:
+        """``masked``: ``self.masked(text)`` when the caller already has it (computed once per message)."""
+        t = masked if masked is not None else self._masked(text)  # the rules and the classifier read it
         fired = self._rules(t)
         if fired:
             kinds = sorted(set(fired), key=PRIORITY.index)

@@ -11,11 +11,11 @@ from guide.triage import PRIORITY, Triage
 log = logging.getLogger("guide.conversation")
 
 
-def check(engine, text: str) -> Triage:
+def check(engine, text: str, masked: str | None = None) -> Triage:
     if not text:
         return Triage(False)
     try:
-        return engine.triager.check(text)
+        return engine.triager.check(text, masked=masked)
     except Exception as exc:  # classifier or embeddings broken: the rules alone still catch crises
         log.error("crisis classifier failed (%s); rules only", type(exc).__name__)
         try:
@@ -28,4 +28,12 @@ def check(engine, text: str) -> Triage:
 
 
 def run(turn, engine) -> None:
-    turn.triage = check(engine, turn.text)
+    masked = None
+    if turn.text:
+        try:
+            masked = engine.triager.masked(turn.text)
+        except Exception:  # the masks are a refinement: check() masks again, or falls back to the rules
+            masked = None
+        if masked is not None and turn.masked is None:
+            turn.masked = masked.replace(" | ", " ")  # the same as orient.masked_of: computed once per turn
+    turn.triage = check(engine, turn.text, masked=masked)
