@@ -8,9 +8,16 @@ each worker and unshare their pages). Each worker is uvicorn (``uvicorn-worker``
 Guide's protocol and options from ``guide.api.server.server_options``) over the same objects,
 copy-on-write: the model weights and tables are in memory once, not once per worker.
 
-Two things are deliberately *not* loaded before the fork: the search index (a Chroma client and
-its SQLite handles must not cross a fork; each worker opens its own on its first ``/v1/search``)
-and the rate-limit storage (the middleware stack is built by each worker on its first request).
+Three things are deliberately *not* loaded before the fork: the search index (a Chroma client and
+its SQLite handles must not cross a fork; each worker opens its own on its first ``/v1/search``),
+the rate-limit storage (the middleware stack is built by each worker on its first request) and the
+optional LLM writer (its HTTP connection pool must not be shared: each worker makes its own client
+after the fork, in ``post_fork``; the supervisor warms up without it).
+
+Only the default embedding backend (``use``: numpy, no thread runtime) is loaded before the fork,
+and only on POSIX: the ``e5`` (OpenMP) and ``st`` (torch, tokenizers) backends start thread pools
+that do not survive a fork, so with them ``guide serve`` keeps uvicorn's own workers, each loading
+its engine (``supported``).
 The index itself is built or refreshed before the supervisor starts, in a child process
 (``guide.cli.serve``), so the supervisor does not keep the memory of an index build either.
 
@@ -69,6 +76,11 @@ def _die_with_parent() -> None:
         pass
 
 
+def supported(settings: Settings) -> bool:
+    """Whether the engine can be loaded once and forked (see the module docstring)."""
+    return os.name == "posix" and settings.embedding_backend == "use"
+
+
 def bind_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
 
@@ -79,6 +91,7 @@ class Prefork(BaseApplication):
     def __init__(self, settings: Settings, host: str, port: int, workers: int) -> None:
         self.settings = settings
         self.host, self.port, self.workers = host, port, workers
+        self.engine: Any = None  # the loaded Engine, once ``load`` ran
         super().__init__()
 
     def load_config(self) -> None:
@@ -97,15 +110,25 @@ class Prefork(BaseApplication):
             "errorlog": "-",
             "loglevel": level if level in ("debug", "info", "warning", "error", "critical") else "warning",
             "proc_name": "guide-api",
+            "post_fork": self.post_fork,
         }.items():
             self.cfg.set(key, value)
+
+    def post_fork(self, server, worker) -> None:
+        """In each worker, after the fork: its own LLM client (never one shared across processes)."""
+        if self.engine is not None:
+            from guide.writer import make_chat_model
+
+            self.engine.writer = make_chat_model(self.settings)
 
     def load(self):
         from guide.api.app import create_app
         from guide.engine import Engine
 
         engine = Engine(self.settings, open_index=False)
+        engine.writer = None  # each worker makes its own client after the fork (post_fork)
         engine.warm_up()
+        self.engine = engine
         app = create_app(self.settings, engine=engine)
         gc.collect()
         gc.freeze()  # what is loaded now stays shared with the workers (see the module docstring)

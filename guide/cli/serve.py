@@ -3,7 +3,8 @@
 The search index is built or refreshed first, in a child process (``guide index``), so the
 serving processes never hold the memory of an index build. One worker: uvicorn in this process.
 Several: load once and fork (``guide.api.prefork``: the engine is loaded by the supervisor and
-shared copy-on-write by the workers)."""
+shared copy-on-write by the workers), with the default embedding backend on POSIX; otherwise
+uvicorn's own workers."""
 
 from __future__ import annotations
 
@@ -65,11 +66,23 @@ def serve_cmd(
         )
         raise typer.Exit(1)
     prepare_index()
+    import uvicorn
+
     if workers > 1:
         from guide.api import prefork
 
-        prefork.run(settings_, host, port, workers)
+        if prefork.supported(settings_):
+            prefork.run(settings_, host, port, workers)
+            return
+        # other embedding backends (thread runtimes do not survive a fork) or not POSIX: uvicorn's
+        # own workers, each loading its engine
+        uvicorn.run(
+            "guide.api.app:app_factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            **server_options(settings_),
+        )
         return
-    import uvicorn
-
     uvicorn.run(create_app(settings_), host=host, port=port, **server_options(settings_))

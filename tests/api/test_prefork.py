@@ -188,3 +188,53 @@ def test_sigterm_stops_the_supervisor_and_every_worker(forked):
     for pid in workers:
         assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
     assert "Traceback" not in log_path.read_text()
+
+
+def test_other_backends_or_platforms_keep_uvicorns_own_workers(cli_env, monkeypatch):
+    """e5 (OpenMP) and st (torch) start thread runtimes that do not survive a fork: no preload."""
+    import uvicorn as uv
+    from typer.testing import CliRunner
+
+    from guide.api import prefork
+    from guide.cli import app
+    from guide.cli import serve as serve_cli
+
+    assert prefork.supported(Settings()) and not prefork.supported(Settings(embedding_backend="e5"))
+    seen: dict = {}
+    monkeypatch.setattr(serve_cli, "prepare_index", lambda: True)
+    monkeypatch.setattr(uv, "run", lambda app_, **k: seen.update(k, app=app_))
+    monkeypatch.setattr(prefork, "run", lambda *a: seen.update(prefork=True))
+    monkeypatch.setattr(prefork, "supported", lambda settings: False)
+    assert CliRunner().invoke(app, ["serve", "--port", str(_free_port()), "--workers", "3"]).exit_code == 0
+    assert "prefork" not in seen and seen["workers"] == 3 and seen["factory"] is True
+    assert seen["app"] == "guide.api.app:app_factory" and seen["http"] is GuideH11Protocol
+
+
+def test_the_supervisor_warms_up_without_the_llm_writer_and_each_worker_makes_its_own(monkeypatch):
+    """An HTTP client made before the fork would share its connections between workers."""
+    from guide import writer as writer_mod
+
+    made = []
+    monkeypatch.setattr(writer_mod, "make_chat_model", lambda settings: made.append(1) or object())
+    import gc
+
+    from guide import engine as engine_mod
+
+    warmed_with = []
+
+    class FakeEngine:
+        def __init__(self, settings, open_index=True):
+            self.writer = "a client made before the fork"
+
+        def warm_up(self):
+            warmed_with.append(self.writer)
+
+    monkeypatch.setattr(engine_mod, "Engine", FakeEngine)
+    server = Prefork(Settings(), "127.0.0.1", 8123, 2)
+    try:
+        server.load()
+    finally:
+        gc.unfreeze()
+    assert warmed_with == [None] and server.engine.writer is None
+    server.post_fork(None, None)
+    assert made == [1] and server.engine.writer not in (None, "a client made before the fork")

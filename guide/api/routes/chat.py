@@ -24,9 +24,10 @@ def build(settings: Settings) -> APIRouter:
         """Answer the last user message of the conversation. Send back ``state`` next time."""
         # One message is answered on the event loop (a few milliseconds of CPU: a thread-pool hop
         # costs more than it frees under load, measured 190 -> 215-233 req/s and p95 88 -> 44-47 ms
-        # with 2 workers). A history to replay is longer work: it goes to the thread pool, so the
-        # loop keeps serving the other connections meanwhile.
-        if len(req.messages) > 1:
+        # with 2 workers). A history to replay, or an answer an LLM rewrites (it waits on the
+        # network, up to GUIDE_LLM_TIMEOUT_S), goes to the thread pool: the loop keeps serving the
+        # other connections, crises included, meanwhile.
+        if len(req.messages) > 1 or getattr(engine, "writer", None) is not None:
             return await run_in_threadpool(answer, req, engine)
         return answer(req, engine)
 
