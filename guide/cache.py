@@ -3,13 +3,19 @@ the directory): pickled under ``<index dir>/cache/`` and keyed by the SHA-256 of
 are built from — the source data *and* the code that builds them — so a changed source file, a
 changed builder or a new release builds afresh, never a stale copy.
 
-- ``configure(settings)``: the face that starts the process (the CLI's settings, ``Engine``) names
-  the cache directory; without it nothing is cached (library use, tests that want a cold build).
+- ``configure(settings)``: called by the CLI's settings and by ``Engine`` (which the API and the web
+  app construct) with the settings they were given; until then nothing is cached (a library call
+  that builds no engine, tests that want a cold build).
 - ``cached(name, inputs, build)``: the cached value, else ``build()`` (then written atomically:
   a temporary file renamed into place, so a concurrent reader never sees half a file).
 - A damaged or unreadable cache file is ignored and rebuilt; a cache directory that cannot be
   written (read-only disk, full disk) only costs the build. Nothing here raises.
-- Only public source data is cached. Nothing a person writes ever reaches this module.
+- Only public source data is cached. Nothing a person writes ever reaches this module. The files
+  are pickles: like the Chroma files beside them, the index directory must be writable only by
+  whoever runs Guide.
+- The key also holds the versions of the libraries whose objects are pickled (numpy, pydantic);
+  directories are walked following symbolic links; a source that changes while it is being read
+  (an import running meanwhile) is not cached under the old key.
 
 Measured (``guide services near``): gazetteer 236 ms to build, 7 ms to load; directory 92 ms / 5 ms.
 """
@@ -50,10 +56,18 @@ CODE = Path(__file__).resolve().parent  # the guide package: its source is an in
 def fingerprint(inputs: Iterable[Path]) -> str:
     """SHA-256 of the inputs' bytes (files, or every file under a directory, in a stable order),
     of their names, of Guide's source code, version and of this cache's format."""
-    h = hashlib.sha256(f"{__version__}|{FORMAT}|{_code_digest()}".encode())
+    h = hashlib.sha256(f"{__version__}|{FORMAT}|{_code_digest()}|{_libraries()}".encode())
     for root in inputs:
         _digest_into(h, Path(root))
     return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _libraries() -> str:
+    import numpy
+    import pydantic
+
+    return f"numpy {numpy.__version__}, pydantic {pydantic.VERSION}"
 
 
 @lru_cache(maxsize=1)
@@ -67,9 +81,11 @@ def _code_digest() -> str:
 def _digest_into(h, root: Path, suffix: str | None = None) -> None:
     if root.is_dir():
         files = sorted(
-            p
-            for p in root.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and (suffix is None or p.suffix == suffix)
+            Path(dirpath) / name
+            for dirpath, dirnames, names in os.walk(root, followlinks=True)  # a linked data folder too
+            if "__pycache__" not in Path(dirpath).parts
+            for name in names
+            if suffix is None or name.endswith(suffix)
         )
     else:
         files = [root]
@@ -86,7 +102,9 @@ def cached(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> T:
     directory = _state["dir"]
     if directory is None:
         return build()
-    path = directory / f"{name}-{fingerprint(inputs)[:20]}.pickle"
+    inputs = list(inputs)
+    key = fingerprint(inputs)
+    path = directory / f"{name}-{key[:20]}.pickle"
     try:
         with path.open("rb") as fh:
             return pickle.load(fh)
@@ -95,7 +113,8 @@ def cached(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> T:
     except Exception as exc:  # a damaged or foreign file (any unpickling error): rebuilt below
         log.warning("cache %s unreadable (%s): rebuilt", path.name, type(exc).__name__)
     value = build()
-    _write(directory, name, path, value)
+    if fingerprint(inputs) == key:  # else a source changed while it was read: not kept under the old key
+        _write(directory, name, path, value)
     return value
 
 
@@ -106,6 +125,7 @@ def _write(directory: Path, name: str, path: Path, value: object) -> None:
         try:
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.chmod(tmp, 0o644)  # readable by the service when an operator's command wrote it
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):

@@ -109,8 +109,11 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] in READ_ONLY_GROUPS:
         # nothing to close but the output: skipping the interpreter's teardown of the gazetteer and
         # the directory (tens of thousands of objects freed one by one) saves 50-100 ms of a 0.5 s command
-        sys.stdout.flush()
-        sys.stderr.flush()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # the reader went away (`| head`): nothing more to say, and no traceback
+            code = code or 1
         os._exit(code)
     if code:
         sys.exit(code)

@@ -47,6 +47,41 @@ def test_a_changed_source_builds_afresh_and_replaces_the_old_file(cache_in, tmp_
     assert len(calls) == 3 and len(list(cache_in.glob("thing-*.pickle"))) == 1
 
 
+def test_a_linked_data_folder_is_an_input_too(cache_in, tmp_path):
+    data = tmp_path / "volume"
+    data.mkdir()
+    (data / "m02.csv").write_text("v1")
+    src = tmp_path / "sources"
+    src.mkdir()
+    (src / "msss_m02").symlink_to(data, target_is_directory=True)
+    calls: list = []
+    cache.cached("thing", [src], _builder(calls, "v1"))
+    (data / "m02.csv").write_text("v2")
+    assert cache.cached("thing", [src], _builder(calls, "v2")) == "v2" and len(calls) == 2
+
+
+def test_a_source_that_changes_while_read_is_not_kept_under_the_old_key(cache_in, tmp_path):
+    src = tmp_path / "src.csv"
+    src.write_text("before")
+
+    def build_during_an_import():
+        src.write_text("after")  # another process rewrote the file while this one read it
+        return "read before the change"
+
+    cache.cached("thing", [src], build_during_an_import)
+    assert not list(cache_in.glob("thing-*.pickle"))
+    calls: list = []
+    assert cache.cached("thing", [src], _builder(calls, "after")) == "after" and len(calls) == 1
+
+
+def test_a_cache_file_is_readable_by_the_service(cache_in, tmp_path):
+    src = tmp_path / "src.csv"
+    src.write_text("x")
+    cache.cached("thing", [src], lambda: 1)
+    (path,) = cache_in.glob("thing-*.pickle")
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 def test_a_damaged_file_is_rebuilt(cache_in, tmp_path, caplog):
     src = tmp_path / "src.csv"
     src.write_text("x")
