@@ -33,6 +33,7 @@ import pytest
 import uvicorn
 from api_asserts import is_error
 from fastapi.testclient import TestClient
+from ports import free_port
 
 from guide.api.app import create_app, server_options
 from guide.settings import ROOT, Settings
@@ -147,7 +148,7 @@ def test_remaining_budget_in_headers():
 
 
 def test_unreachable_storage_falls_back_to_a_process_budget(caplog):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     with (
         caplog.at_level(logging.WARNING, logger="guide.api"),
         fake_client(api_rate_limit="2/minute", api_rate_limit_storage=f"redis://127.0.0.1:{port}") as c,
@@ -381,16 +382,10 @@ def test_no_cache_holds_a_message_after_the_request(settings, index):
 # --------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def live_server(app, settings: Settings):
     """The app under uvicorn in a thread, configured as ``guide serve`` configures it."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=_free_port(), **server_options(settings))
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), **server_options(settings))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -574,7 +569,7 @@ def ensure_debian_package(command: str, package: str) -> str:
 @pytest.fixture(scope="module")
 def redis_port(tmp_path_factory):
     exe = ensure_debian_package("redis-server", "redis-server")
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen(
         [
@@ -623,7 +618,7 @@ def two_servers(redis_port, index, index_dir, tmp_path_factory):
     procs, bases = [], []
     try:
         for name, trusted in (("a", ""), ("b", "127.0.0.1")):
-            port = _free_port()
+            port = free_port()
             env = dict(
                 os.environ,
                 GUIDE_INDEX_DIR=str(index_dir),

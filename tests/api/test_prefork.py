@@ -13,16 +13,11 @@ import time
 
 import httpx
 import pytest
+from ports import free_port
 
 from guide.api.prefork import GuideWorker, Prefork, bind_address
 from guide.api.server import GuideH11Protocol
 from guide.settings import ROOT, Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children(pid: int) -> list[int]:
@@ -97,7 +92,7 @@ def test_a_port_in_use_is_named_before_anything_loads(cli_env, monkeypatch):
 @pytest.fixture(scope="module")
 def forked(index, index_dir, tmp_path_factory):
     log_path = tmp_path_factory.mktemp("prefork") / "serve.log"
-    port = _free_port()
+    port = free_port()
     proc = _serve_two_workers(index_dir, log_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -164,7 +159,7 @@ def test_a_dead_worker_is_replaced_and_serving_goes_on(forked):
 
 @pytest.mark.slow
 def test_workers_do_not_outlive_a_killed_supervisor(index, index_dir, tmp_path):
-    port = _free_port()
+    port = free_port()
     proc = _serve_two_workers(index_dir, tmp_path / "serve.log", port)
     try:
         workers = _wait_for_workers(proc.pid, 2, 240)
@@ -205,7 +200,7 @@ def test_other_backends_or_platforms_keep_uvicorns_own_workers(cli_env, monkeypa
     monkeypatch.setattr(uv, "run", lambda app_, **k: seen.update(k, app=app_))
     monkeypatch.setattr(prefork, "run", lambda *a: seen.update(prefork=True))
     monkeypatch.setattr(prefork, "supported", lambda settings: False)
-    assert CliRunner().invoke(app, ["serve", "--port", str(_free_port()), "--workers", "3"]).exit_code == 0
+    assert CliRunner().invoke(app, ["serve", "--port", str(free_port()), "--workers", "3"]).exit_code == 0
     assert "prefork" not in seen and seen["workers"] == 3 and seen["factory"] is True
     assert seen["app"] == "guide.api.app:app_factory" and seen["http"] is GuideH11Protocol
 

@@ -13,13 +13,13 @@ import errno
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from ports import free_port
 
 from guide.engine import Engine
 from guide.settings import ROOT, Settings
@@ -30,12 +30,6 @@ SUICIDE = "line-ligne-quebecoise-de-prevention-du-suicide-1-866"
 SOS = "line-sos-violence-conjugale"
 HALF_EMOJI = "\ud83d"  # what a JavaScript client sends when it cuts an emoji in half
 CRISIS_FR = "je veux me tuer ce soir " + HALF_EMOJI
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()

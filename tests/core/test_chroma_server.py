@@ -1,7 +1,6 @@
 """The scale-out path: a real Chroma server on loopback, reached through chromadb.HttpClient."""
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -9,22 +8,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ports import free_port
 
 from guide.index import Index, chroma_client
 from guide.search import search
 from guide.settings import ROOT, Settings
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def chroma_server(tmp_path):
     exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,

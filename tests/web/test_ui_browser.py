@@ -16,13 +16,13 @@ import importlib.util
 import json
 import os
 import re
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from ports import free_port
 
 from guide.settings import ROOT
 
@@ -55,12 +55,6 @@ MESSAGE = "je viens de me séparer pis je dors pu"
 PLACE = "H2L 3C3"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]  # WCAG 2.2 A and AA rules of axe-core
 needs_axe = pytest.mark.skipif(not HAVE_AXE, reason="axe-playwright-python is absent (pip install -e '.[test]')")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fake_report(root: Path) -> None:
