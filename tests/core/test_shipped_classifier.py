@@ -58,3 +58,19 @@ def test_a_fresh_install_answers_a_crisis_without_training(tmp_path, monkeypatch
     answer = engine.ask("je pense à en finir, j'ai plus aucune raison de vivre")
     assert answer.crisis is not None and answer.crisis.detected
     assert answer.crisis.contacts[0]["id"] == "line-urgence-9-1-1"
+
+
+def test_a_damaged_shipped_classifier_is_not_fatal(tmp_path, monkeypatch, caplog):
+    """A truncated file in corpus/models: the classifier is trained instead, nothing raises."""
+    from guide import triage
+
+    settings = Settings()
+    texts, labels, name = _current(settings)
+    shipped = tmp_path / "models"
+    shipped.mkdir()
+    (shipped / name).write_bytes((CORPUS / SHIPPED_DIR / name).read_bytes()[:1000])
+    trained = []
+    monkeypatch.setattr(triage, "CrisisClassifier", lambda *a: trained.append(1) or "fitted")
+    monkeypatch.setattr(triage.LeanClassifier, "from_sklearn", staticmethod(lambda clf: clf))
+    got = triage._trained(texts, labels, None, None, backend_id(settings), shipped_dir=shipped)
+    assert got == "fitted" and trained == [1] and "unreadable" in caplog.text
